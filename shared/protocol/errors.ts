@@ -1,0 +1,36 @@
+/** The one catalog of error codes a client can receive, in an ack or a `server:error` event. */
+export const ErrorCode = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
+  NOT_IN_ROOM: 'NOT_IN_ROOM',
+  NOT_A_PLAYER: 'NOT_A_PLAYER',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVER_SHUTTING_DOWN: 'SERVER_SHUTTING_DOWN',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
+  BAD_REQUEST: 'The message did not match its schema.',
+  UNKNOWN_EVENT: 'No such event.',
+  PROTOCOL_MISMATCH: 'Client and server speak different protocol versions; reload the page.',
+  ROOM_NOT_FOUND: 'This game does not exist or has expired.',
+  ALREADY_IN_ROOM: 'You are already in a game; leave it first.',
+  NOT_IN_ROOM: 'You are not in a game.',
+  NOT_A_PLAYER: 'Only the two players can send inputs; spectators watch.',
+  RATE_LIMITED: 'Too many messages; slow down.',
+  SERVER_SHUTTING_DOWN: 'The server is restarting; try again in a moment.',
+  INTERNAL: 'Something went wrong on the server.',
+};
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+}
+
+export function errorPayload(code: ErrorCode): ErrorPayload {
+  return { code, message: ERROR_MESSAGES[code] };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { MAX_INPUT_TICKS_PER_MESSAGE } from '../constants.ts';
+
+export const NICKNAME_MAX_CHARS = 20;
+export const ROOM_CODE_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
+
+/**
+ * Nicknames are shown to other people: trim, drop control and format characters, cap the visible
+ * length. They are always rendered as text, never as HTML.
+ */
+export const nicknameSchema = z
+  .string()
+  .max(200)
+  .transform((s) => [...s.replace(/[\p{Cc}\p{Cf}]/gu, '').trim()].slice(0, NICKNAME_MAX_CHARS).join(''))
+  .pipe(z.string().min(1));
+
+export const createRoomSchema = z.strictObject({ nickname: nicknameSchema.optional() });
+export type CreateRoomRequest = z.input<typeof createRoomSchema>;
+
+export const joinRoomSchema = z.strictObject({
+  code: z.string().regex(ROOM_CODE_PATTERN),
+  nickname: nicknameSchema.optional(),
+  token: z.string().max(64).optional(),
+});
+export type JoinRoomRequest = z.input<typeof joinRoomSchema>;
+
+/**
+ * `[seq, intent, ticks]`: the seat held `intent` for `ticks` consecutive client ticks, the last
+ * of which is number `seq`. Intents only: the server never accepts a position.
+ */
+export const inputSchema = z.tuple([
+  z.number().int().min(0).max(0x7fffffff),
+  z.union([z.literal(-1), z.literal(0), z.literal(1)]),
+  z.number().int().min(1).max(MAX_INPUT_TICKS_PER_MESSAGE),
+]);
+export type InputMessage = z.infer<typeof inputSchema>;
