@@ -6,6 +6,9 @@ export default defineConfig({
   root: 'client',
   build: { outDir: '../dist/client', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 2000 },
   server: {
-    proxy: { '/socket.io': { target: 'http://127.0.0.1:3001', ws: true }, '/healthz': 'http://127.0.0.1:3001' },
+    proxy: {
+      '/socket.io': { target: 'http://127.0.0.1:3001', ws: true },
+      '/healthz': 'http://127.0.0.1:3001',
+    },
   },
 });

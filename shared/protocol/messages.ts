@@ -71,4 +71,6 @@ export interface ServerToClientEvents {
   'room:state': (room: RoomInfo) => void;
   'server:error': (err: ErrorPayload) => void;
   'server:restarting': (info: { inMs: number }) => void;
+  /** This socket is no longer in its room (room closed, or its seat was taken over by a newer tab). */
+  'room:left': (info: { reason: string }) => void;
 }

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  COUNTDOWN_MS,
+  DEFAULT_POINTS_TO_WIN,
+  DEFAULT_SNAPSHOT_HZ,
+  DEFAULT_TICK_HZ,
+} from '../shared/constants.ts';
+
+/** Everything the server reads from its environment, parsed once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  tickHz: number;
+  snapshotHz: number;
+  pointsToWin: number;
+  countdownMs: number;
+  /** How long a dropped player's seat is held before they forfeit. */
+  reconnectGraceMs: number;
+  /** A private room that nobody else joins within this time closes. */
+  privateRoomJoinDeadlineMs: number;
+  /** A finished room lingers this long for a rematch, then closes. */
+  finishedRoomTtlMs: number;
+  /** Folder with the built client (index.html); null serves no static files. */
+  clientDir: string | null;
+  logLevel: string;
+}
+
+/** dist/client, whether this file runs from source (server/) or compiled (dist/server/). */
+export const DEFAULT_CLIENT_DIR = [
+  new URL('../client', import.meta.url),
+  new URL('../dist/client', import.meta.url),
+]
+  .map((u) => fileURLToPath(u))
+  .find((dir, i, all) => existsSync(join(dir, 'index.html')) || i === all.length - 1) as string;
+
+export const DEFAULT_CONFIG: Config = {
+  port: 3000,
+  host: '0.0.0.0',
+  tickHz: DEFAULT_TICK_HZ,
+  snapshotHz: DEFAULT_SNAPSHOT_HZ,
+  pointsToWin: DEFAULT_POINTS_TO_WIN,
+  countdownMs: COUNTDOWN_MS,
+  reconnectGraceMs: 15_000,
+  privateRoomJoinDeadlineMs: 10 * 60_000,
+  finishedRoomTtlMs: 2 * 60_000,
+  clientDir: DEFAULT_CLIENT_DIR,
+  logLevel: 'info',
+};
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Reads the configuration from environment variables; throws a readable error on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tickHz = int(env, 'TICK_HZ', DEFAULT_CONFIG.tickHz, 10, 240);
+  const snapshotHz = int(env, 'SNAPSHOT_HZ', DEFAULT_CONFIG.snapshotHz, 1, tickHz);
+  return {
+    ...DEFAULT_CONFIG,
+    port: int(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
+    host: env.HOST ?? DEFAULT_CONFIG.host,
+    tickHz,
+    snapshotHz,
+    pointsToWin: int(env, 'POINTS_TO_WIN', DEFAULT_CONFIG.pointsToWin, 1, 99),
+    reconnectGraceMs: int(env, 'RECONNECT_GRACE_MS', DEFAULT_CONFIG.reconnectGraceMs, 0, 600_000),
+    clientDir: env.CLIENT_DIR ?? DEFAULT_CONFIG.clientDir,
+    logLevel: env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,
+  };
+}

@@ -1,0 +1,295 @@
+import { encodeSnapshot, type Snapshot } from '../../shared/codec/snapshot.ts';
+import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../shared/constants.ts';
+import { ErrorCode } from '../../shared/protocol/errors.ts';
+import type { PlayerInfo, Role, RoomInfo, RoomPhase } from '../../shared/protocol/messages.ts';
+import { countdownTicks, createMatch, step } from '../../shared/sim/step.ts';
+import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
+import type { Clock } from './clock.ts';
+import { InputQueue } from './input-queue.ts';
+import type { Tickable } from './scheduler.ts';
+
+export type RoomKind = 'private' | 'public' | 'practice';
+
+/** How a room reaches its members; the gateway binds it to socket.io, tests to plain arrays. */
+export interface RoomTransport {
+  broadcastSnapshot(bytes: Uint8Array): void;
+  broadcastState(info: RoomInfo): void;
+  sendSnapshot(memberId: string, bytes: Uint8Array): void;
+}
+
+export interface GameRoomOptions {
+  code: string;
+  kind: RoomKind;
+  rules: Rules;
+  snapshotHz: number;
+  reconnectGraceMs: number;
+  joinDeadlineMs: number;
+  finishedTtlMs: number;
+  clock: Clock;
+  transport: RoomTransport;
+  newSeed: () => number;
+  newToken: () => string;
+  onClose: (room: GameRoom, reason: string) => void;
+}
+
+interface SeatState {
+  nickname: string;
+  token: string;
+  /** null while the player is away and the seat is held for them. */
+  memberId: string | null;
+  leftAtMs: number;
+  queue: InputQueue;
+}
+
+export type JoinOutcome =
+  | { ok: true; role: Role; token: string | null; replacedMemberId: string | null }
+  | { ok: false; error: ErrorCode };
+
+const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
+
+/**
+ * One match: two seats, any number of spectators, and the phase machine
+ * waiting → countdown ⇄ playing (⇄ paused) → finished. It owns no timer: the process-wide
+ * Scheduler calls tick(), and every deadline is a timestamp compared on a tick.
+ */
+export class GameRoom implements Tickable {
+  readonly code: string;
+  readonly kind: RoomKind;
+  readonly createdAtMs: number;
+  private readonly seats: [SeatState | null, SeatState | null] = [null, null];
+  private readonly members = new Map<string, Role>();
+  private match: MatchState | null = null;
+  private resumeTicks = 0;
+  private finishedAtMs = 0;
+  private lastTickMs: number;
+  private tickCount = 0;
+  private readonly ticksPerSnapshot: number;
+  private readonly snapshotOffset: number;
+  private lastPhase: RoomPhase = 'waiting';
+  private closed = false;
+  private readonly pendingWelcome = new Set<string>();
+
+  constructor(private readonly opts: GameRoomOptions) {
+    this.code = opts.code;
+    this.kind = opts.kind;
+    this.createdAtMs = opts.clock.now();
+    this.lastTickMs = this.createdAtMs;
+    this.ticksPerSnapshot = Math.max(1, Math.round(opts.rules.tickHz / opts.snapshotHz));
+    // Spread rooms over the snapshot interval so their broadcasts do not all land on one tick.
+    this.snapshotOffset = opts.newSeed() % this.ticksPerSnapshot;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get phase(): RoomPhase {
+    const m = this.match;
+    if (!m) return 'waiting';
+    if (m.phase === 'finished') return 'finished';
+    if (this.seats.some((s) => s?.memberId === null)) return 'paused';
+    if (this.resumeTicks > 0) return 'countdown';
+    return m.phase;
+  }
+
+  get spectatorCount(): number {
+    let n = 0;
+    for (const role of this.members.values()) if (role === 'spectator') n += 1;
+    return n;
+  }
+
+  memberIds(): string[] {
+    return [...this.members.keys()];
+  }
+
+  roleOf(memberId: string): Role | undefined {
+    return this.members.get(memberId);
+  }
+
+  /** Seats a player (or reclaims a held seat with its token); everyone else becomes a spectator. */
+  join(memberId: string, nickname: string, token?: string): JoinOutcome {
+    if (this.closed) return { ok: false, error: ErrorCode.ROOM_NOT_FOUND };
+    if (this.members.has(memberId)) return { ok: false, error: ErrorCode.ALREADY_IN_ROOM };
+    let replacedMemberId: string | null = null;
+    let seat = token === undefined ? -1 : this.seats.findIndex((s) => s !== null && s.token === token);
+    if (seat >= 0) {
+      const held = this.seats[seat] as SeatState;
+      // The same player in a new tab or after a reload: the newest connection wins the seat.
+      if (held.memberId !== null) {
+        replacedMemberId = held.memberId;
+        this.members.delete(held.memberId);
+        this.pendingWelcome.delete(held.memberId);
+      }
+      held.memberId = memberId;
+      held.queue = new InputQueue();
+      if (this.match && this.match.phase !== 'finished' && this.seats.every((s) => s?.memberId)) {
+        this.resumeTicks = countdownTicks(this.opts.rules);
+      }
+    } else if (!this.match && (seat = this.seats.findIndex((s) => s === null)) >= 0) {
+      this.seats[seat] = {
+        nickname,
+        token: this.opts.newToken(),
+        memberId,
+        leftAtMs: 0,
+        queue: new InputQueue(),
+      };
+    }
+    const role: Role = seat >= 0 ? (SEAT_ROLES[seat] as Role) : 'spectator';
+    this.members.set(memberId, role);
+    if (!this.match && this.seats.every((s) => s?.memberId)) {
+      this.match = createMatch(this.opts.newSeed(), this.opts.rules);
+    }
+    // The joiner's full snapshot goes out on the next tick, after the gateway has acknowledged the join.
+    this.pendingWelcome.add(memberId);
+    this.publishState();
+    return {
+      ok: true,
+      role,
+      token: seat >= 0 ? (this.seats[seat] as SeatState).token : null,
+      replacedMemberId,
+    };
+  }
+
+  /** A member left or dropped. A player's seat is held for the grace period; the match pauses. */
+  leave(memberId: string): void {
+    const role = this.members.get(memberId);
+    if (role === undefined) return;
+    this.members.delete(memberId);
+    this.pendingWelcome.delete(memberId);
+    if (role !== 'spectator') {
+      const seat = this.seats[role === 'left' ? 0 : 1] as SeatState;
+      if (seat.memberId === memberId) {
+        seat.memberId = null;
+        seat.leftAtMs = this.opts.clock.now();
+      }
+    }
+    this.publishState();
+  }
+
+  /** Queues a player's intents; spectators and strangers get an error code. */
+  input(memberId: string, seq: number, intent: Intent, ticks: number): ErrorCode | null {
+    const role = this.members.get(memberId);
+    if (role === undefined) return ErrorCode.NOT_IN_ROOM;
+    if (role === 'spectator') return ErrorCode.NOT_A_PLAYER;
+    const seat = this.seats[role === 'left' ? 0 : 1] as SeatState;
+    seat.queue.push(seq, intent, ticks);
+    return null;
+  }
+
+  tick(scheduledMs: number): void {
+    if (this.closed) return;
+    this.lastTickMs = scheduledMs;
+    this.tickCount += 1;
+    this.expireSeats(scheduledMs);
+    if (this.closed) return;
+    this.advanceMatch();
+    const phase = this.phase;
+    if (phase !== this.lastPhase) {
+      if (phase === 'finished') this.finishedAtMs = scheduledMs;
+      this.publishState();
+    }
+    if (this.closeIfDone(scheduledMs)) return;
+    if (this.pendingWelcome.size > 0) {
+      const full = encodeSnapshot(this.snapshot());
+      for (const id of this.pendingWelcome) this.opts.transport.sendSnapshot(id, full);
+      this.pendingWelcome.clear();
+    }
+    if (this.tickCount % this.ticksPerSnapshot === this.snapshotOffset) {
+      this.opts.transport.broadcastSnapshot(encodeSnapshot(this.snapshot()));
+    }
+  }
+
+  private advanceMatch(): void {
+    const q0 = this.seats[0]?.queue;
+    const q1 = this.seats[1]?.queue;
+    const phase = this.phase;
+    if (this.match && q0 && q1 && (phase === 'countdown' || phase === 'playing')) {
+      if (this.resumeTicks > 0) {
+        this.resumeTicks -= 1;
+        q0.drain();
+        q1.drain();
+      } else {
+        this.match = step(this.match, [q0.next(), q1.next()], this.opts.rules);
+      }
+    } else {
+      q0?.drain();
+      q1?.drain();
+    }
+  }
+
+  private expireSeats(now: number): void {
+    for (const i of [0, 1] as const) {
+      const seat = this.seats[i];
+      if (!seat || seat.memberId !== null || now - seat.leftAtMs < this.opts.reconnectGraceMs) continue;
+      if (this.match && this.match.phase !== 'finished') {
+        // The absent player forfeits; the score stays as it was.
+        this.match = { ...this.match, phase: 'finished', winner: i === 0 ? 1 : 0, countdownTicks: 0 };
+      } else if (!this.match) {
+        this.seats[i] = null;
+        this.publishState();
+      }
+    }
+  }
+
+  private closeIfDone(now: number): boolean {
+    const seatHeld = this.seats.some((s) => s !== null && s.memberId === null && this.phase !== 'finished');
+    if (this.members.size === 0 && !seatHeld) return this.close('empty');
+    if (this.phase === 'waiting' && now - this.createdAtMs >= this.opts.joinDeadlineMs) {
+      return this.close('nobody joined in time');
+    }
+    if (this.phase === 'finished' && now - this.finishedAtMs >= this.opts.finishedTtlMs) {
+      return this.close('finished');
+    }
+    return false;
+  }
+
+  /** Closes the room for good; the owner removes it from the scheduler and directory. */
+  close(reason: string): true {
+    if (this.closed) return true;
+    this.closed = true;
+    this.opts.onClose(this, reason);
+    return true;
+  }
+
+  snapshot(): Snapshot {
+    const m = this.match;
+    const phase = this.phase;
+    const tickHz = this.opts.rules.tickHz;
+    let timerTenths = 0;
+    if (phase === 'countdown') {
+      timerTenths = ((this.resumeTicks || m?.countdownTicks || 0) * 10) / tickHz;
+    } else if (phase === 'paused') {
+      const away = this.seats.filter((s) => s?.memberId === null).map((s) => (s as SeatState).leftAtMs);
+      const left = this.opts.reconnectGraceMs - (this.lastTickMs - Math.min(...away));
+      timerTenths = Math.max(0, Math.ceil(left / 100));
+    }
+    const mid = FIELD_HEIGHT_PX / 2;
+    return {
+      serverTimeMs: this.lastTickMs,
+      phase,
+      ball: m ? { x: m.ball.x, y: m.ball.y } : { x: FIELD_WIDTH_PX / 2, y: mid },
+      paddles: m ? [m.paddles[0], m.paddles[1]] : [mid, mid],
+      scores: m ? [m.scores[0], m.scores[1]] : [0, 0],
+      acks: [this.seats[0]?.queue.ack ?? 0, this.seats[1]?.queue.ack ?? 0],
+      timerTenths,
+    };
+  }
+
+  info(): RoomInfo {
+    const player = (s: SeatState | null): PlayerInfo | null =>
+      s ? { nickname: s.nickname, connected: s.memberId !== null } : null;
+    const winner = this.match?.winner;
+    return {
+      code: this.code,
+      phase: this.phase,
+      players: [player(this.seats[0]), player(this.seats[1])],
+      spectators: this.spectatorCount,
+      winner: winner === null || winner === undefined ? null : SEAT_ROLES[winner],
+    };
+  }
+
+  private publishState(): void {
+    this.lastPhase = this.phase;
+    this.opts.transport.broadcastState(this.info());
+  }
+}
