@@ -3,7 +3,7 @@ import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../shared/constants.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { PlayerInfo, Role, RoomInfo, RoomPhase } from '../../shared/protocol/messages.ts';
 import { countdownTicks, createMatch, step } from '../../shared/sim/step.ts';
-import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
+import type { Intent, MatchState, Rules } from '../../shared/sim/types.ts';
 import type { Clock } from './clock.ts';
 import { InputQueue } from './input-queue.ts';
 import type { Tickable } from './scheduler.ts';
