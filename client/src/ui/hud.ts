@@ -1,0 +1,52 @@
+import type { MatchView } from '../net/match-session.ts';
+import { byId, setText, show } from './dom.ts';
+
+const ROLE_TEXT = { left: 'You are left', right: 'You are right', spectator: 'You are a spectator' } as const;
+
+/** Writes a match view into the DOM HUD (text only). */
+export class Hud {
+  private readonly el = {
+    leftName: byId('player-left-name'),
+    rightName: byId('player-right-name'),
+    scoreLeft: byId('score-left'),
+    scoreRight: byId('score-right'),
+    status: byId('match-status'),
+    role: byId('role'),
+    ping: byId('ping'),
+    spectators: byId('spectator-count'),
+    invite: byId('invite'),
+  };
+
+  render(v: MatchView): void {
+    const [left, right] = v.room.players;
+    setText(this.el.leftName, left ? left.nickname + (left.connected ? '' : ' (away)') : 'waiting…');
+    setText(this.el.rightName, right ? right.nickname + (right.connected ? '' : ' (away)') : 'waiting…');
+    setText(this.el.scoreLeft, String(v.scores[0]));
+    setText(this.el.scoreRight, String(v.scores[1]));
+    setText(this.el.status, statusText(v));
+    setText(this.el.role, ROLE_TEXT[v.role]);
+    setText(this.el.ping, v.pingMs === null ? '–' : `${Math.round(v.pingMs)} ms`);
+    setText(this.el.spectators, String(v.room.spectators));
+    show(this.el.invite, v.phase === 'waiting');
+  }
+}
+
+function statusText(v: MatchView): string {
+  const secs = (v.timerTenths / 10).toFixed(0);
+  switch (v.phase) {
+    case 'waiting':
+      return 'waiting for an opponent';
+    case 'countdown':
+      return `countdown ${Math.max(1, Math.ceil(v.timerTenths / 10))}`;
+    case 'playing':
+      return 'playing';
+    case 'paused':
+      return `paused: waiting ${secs} s for the other player to come back`;
+    case 'finished': {
+      const w = v.room.winner;
+      if (w === null) return 'finished';
+      if (v.role === 'spectator') return `finished: ${w} wins`;
+      return w === v.role ? 'finished: you win!' : 'finished: you lose';
+    }
+  }
+}
