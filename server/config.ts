@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   COUNTDOWN_MS,
@@ -27,13 +26,10 @@ export interface Config {
   logLevel: string;
 }
 
-/** dist/client, whether this file runs from source (server/) or compiled (dist/server/). */
-export const DEFAULT_CLIENT_DIR = [
-  new URL('../client', import.meta.url),
-  new URL('../dist/client', import.meta.url),
-]
-  .map((u) => fileURLToPath(u))
-  .find((dir, i, all) => existsSync(join(dir, 'index.html')) || i === all.length - 1) as string;
+/** dist/client, whether this file runs from source (server/config.ts) or compiled (dist/server/config.js). */
+export const DEFAULT_CLIENT_DIR = fileURLToPath(
+  new URL(basename(dirname(dirname(fileURLToPath(import.meta.url)))) === 'dist' ? '../client' : '../dist/client', import.meta.url),
+);
 
 export const DEFAULT_CONFIG: Config = {
   port: 3000,

@@ -42,8 +42,10 @@ export class App {
 
   start(): void {
     const match = INVITE_PATH.exec(location.pathname);
-    if (match) this.joinRoom(match[1] as string);
-    else this.showLobby();
+    if (match) {
+      show(byId('lobby'), false);
+      this.joinRoom(match[1] as string);
+    } else this.showLobby();
   }
 
   private wireConnection(): void {
