@@ -39,11 +39,16 @@ function reasonToBuild() {
   return newer ? `${relative(ROOT, newer.path) || '.'} is newer than the build` : null;
 }
 
+let stopSignal = null;
+
 /** Runs a child with our stdio, forwarding SIGTERM/SIGINT; resolves with how it ended. */
 function run(command, args) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
-    const forward = (signal) => child.kill(signal);
+    const forward = (signal) => {
+      stopSignal = signal;
+      child.kill(signal);
+    };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
     const detach = () => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
@@ -79,7 +84,7 @@ async function main() {
     const [command, ...prefix] = npm;
     const build = await run(command, [...prefix, 'run', 'build']);
     if (build.signal || build.code !== 0) {
-      console.error('start: the build failed; not starting the server');
+      console.error(stopSignal ? `start: build stopped by ${stopSignal}` : 'start: the build failed');
       return build;
     }
   } else {
