@@ -1,15 +1,42 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Server } from 'socket.io';
 import * as socketParser from '../shared/codec/socket-parser.ts';
 import { ROOM_CODE_PATTERN } from '../shared/protocol/schemas.ts';
 import type { Config } from './config.ts';
 import { attachGateway, evictMembers, roomTransport, type GameServer } from './gateway/socket-gateway.ts';
+import { LobbyPublisher } from './gateway/lobby-publisher.ts';
+import { InMemoryMatchmakingQueue, type MatchmakingQueue } from './lobby/matchmaking-queue.ts';
+import { InMemoryRoomDirectory, type RoomDirectory } from './lobby/room-directory.ts';
 import { monotonicClock, type Clock } from './rooms/clock.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
+
+const PHASES = ['waiting', 'countdown', 'playing', 'paused', 'finished'];
+/** JSON schema of GET /api/rooms: fastify serializes with it (unknown fields never leak). */
+const roomListResponseSchema = {
+  type: 'object',
+  required: ['rooms'],
+  properties: {
+    rooms: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'phase', 'players', 'scores', 'spectators', 'joinable'],
+        properties: {
+          id: { type: 'string' },
+          phase: { type: 'string', enum: PHASES },
+          players: { type: 'array', items: { type: ['string', 'null'] }, minItems: 2, maxItems: 2 },
+          scores: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+          spectators: { type: 'integer' },
+          joinable: { type: 'boolean' },
+        },
+      },
+    },
+  },
+} as const;
 
 /** The largest message the protocol needs is a join request (~150 bytes); leave head-room, no more. */
 export const MAX_HTTP_BUFFER_BYTES = 4 * 1024;
@@ -19,6 +46,8 @@ export interface App {
   io: GameServer;
   rooms: RoomManager;
   scheduler: Scheduler;
+  queue: MatchmakingQueue;
+  directory: RoomDirectory;
   /** Stops the game loop, disconnects every client and closes the HTTP server. */
   close(): Promise<void>;
 }
@@ -27,6 +56,9 @@ export interface BuildOptions {
   clock?: Clock;
   /** Start the scheduler's timer (tests with a ManualClock drive it by hand). */
   autoStart?: boolean;
+  /** Shared implementations (Redis-backed ones for several processes); in-memory by default. */
+  directory?: RoomDirectory;
+  queue?: MatchmakingQueue;
 }
 
 /** Builds the whole server without listening: fastify, socket.io on the same port, rooms, loop. */
@@ -44,10 +76,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     tickHz: config.tickHz,
     onError: (err) => http.log.error({ err }, 'room tick failed'),
   });
+  const directory = opts.directory ?? new InMemoryRoomDirectory();
+  const queue = opts.queue ?? new InMemoryMatchmakingQueue();
   const rooms = new RoomManager({
     config,
     clock,
     scheduler,
+    directory,
     transportFor: (code) => roomTransport(io, code),
     onRoomClosed: (room, reason) => {
       evictMembers(io, room, reason);
@@ -58,11 +93,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   attachGateway({
     io,
     rooms,
+    queue,
+    directory,
     clock,
     log: http.log,
     snapshotHz: config.snapshotHz,
     accepting: () => accepting,
   });
+  const lobby = new LobbyPublisher(io, directory);
+  scheduler.add(lobby);
+
+  http.get('/api/rooms', { schema: { response: { 200: roomListResponseSchema } } }, async () => ({
+    rooms: directory.list(),
+  }));
 
   http.get('/healthz', async () => ({
     status: 'ok',
@@ -74,17 +117,17 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const clientDir = config.clientDir;
   if (clientDir && existsSync(join(clientDir, 'index.html'))) {
     await http.register(fastifyStatic, { root: clientDir, wildcard: false, index: 'index.html' });
-    // Invite links are client routes: the page itself shows "game not found" for a bad code.
-    http.get('/r/:code', (req, reply) => {
-      const { code } = req.params as { code: string };
-      if (!ROOM_CODE_PATTERN.test(code)) return reply.code(404).sendFile('index.html');
-      return reply.sendFile('index.html');
-    });
+    // Invite (/r/) and watch (/w/) links are client routes: the page says "not found" for a bad code.
+    const page = (req: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) =>
+      reply.code(ROOM_CODE_PATTERN.test(req.params.code) ? 200 : 404).sendFile('index.html');
+    http.get('/r/:code', page);
+    http.get('/w/:code', page);
   }
 
   http.addHook('preClose', async () => {
     accepting = false;
     scheduler.stop();
+    lobby.dispose();
     io.disconnectSockets(true);
     io.engine.close();
   });
@@ -95,6 +138,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     io,
     rooms,
     scheduler,
+    queue,
+    directory,
     close: async () => {
       await http.close();
     },

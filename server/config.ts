@@ -28,7 +28,10 @@ export interface Config {
 
 /** dist/client, whether this file runs from source (server/config.ts) or compiled (dist/server/config.js). */
 export const DEFAULT_CLIENT_DIR = fileURLToPath(
-  new URL(basename(dirname(dirname(fileURLToPath(import.meta.url)))) === 'dist' ? '../client' : '../dist/client', import.meta.url),
+  new URL(
+    basename(dirname(dirname(fileURLToPath(import.meta.url)))) === 'dist' ? '../client' : '../dist/client',
+    import.meta.url,
+  ),
 );
 
 export const DEFAULT_CONFIG: Config = {

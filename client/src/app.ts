@@ -1,6 +1,6 @@
 import type Phaser from 'phaser';
 import { FIELD_HEIGHT_PX } from '../../shared/constants.ts';
-import type { JoinOk, JoinResult } from '../../shared/protocol/messages.ts';
+import type { ComputerLevel, JoinOk, JoinResult, RoomListing } from '../../shared/protocol/messages.ts';
 import { startGame } from './game/start-game.ts';
 import type { FieldFrame } from './game/field-scene.ts';
 import { connect, type GameSocket } from './net/connection.ts';
@@ -8,52 +8,81 @@ import { MatchSession } from './net/match-session.ts';
 import { Controls } from './ui/controls.ts';
 import { byId, setText, show } from './ui/dom.ts';
 import { Hud } from './ui/hud.ts';
+import { renderRoomList } from './ui/room-list.ts';
 
 const NICKNAME_KEY = 'pong.nickname';
+const PLAYER_ID_KEY = 'pong.playerId';
 const seatKey = (code: string) => `pong.seat.${code}`;
 const INVITE_PATH = /^\/r\/([A-Za-z0-9_-]+)\/?$/;
+const WATCH_PATH = /^\/w\/([A-Za-z0-9_-]+)\/?$/;
 
 export interface AppOptions {
   canvasRenderer: boolean;
   transport: 'websocket' | 'polling' | 'auto';
 }
 
-/** The page: lobby, invite flow and match screen. Owns the socket and the current MatchSession. */
+/** How the current room was entered, so a reconnect can enter it again the same way. */
+type Entry = { by: 'code'; code: string } | { by: 'id'; id: string };
+
+/** The browser's player id: one queue entry and one live seat per player, across tabs. */
+function playerId(): string {
+  let id = localStorage.getItem(PLAYER_ID_KEY);
+  if (!id) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    localStorage.setItem(PLAYER_ID_KEY, id);
+  }
+  return id;
+}
+
+/** The page: lobby, quick match, invite flow and match screen. Owns the socket and the MatchSession. */
 export class App {
   private readonly socket: GameSocket;
   private session: MatchSession | null = null;
-  private code: string | null = null;
+  private entry: Entry | null = null;
   private game: Phaser.Game | null = null;
+  private inLobby = false;
   private readonly hud = new Hud();
   private readonly controls: Controls;
   private readonly nickname = byId<HTMLInputElement>('nickname');
 
   constructor(private readonly opts: AppOptions) {
-    this.socket = connect(location.origin, { transport: opts.transport });
+    this.socket = connect(location.origin, { transport: opts.transport, playerId: playerId() });
     this.controls = new Controls(byId('field'));
     this.nickname.value = localStorage.getItem(NICKNAME_KEY) ?? '';
-    this.nickname.addEventListener('change', () => localStorage.setItem(NICKNAME_KEY, this.nickname.value.trim()));
+    this.nickname.addEventListener('change', () => this.nick());
     byId('create-private').addEventListener('click', () => this.createPrivate());
+    byId('quick-match').addEventListener('click', () => this.quickMatch());
+    byId('cancel-search').addEventListener('click', () => this.cancelSearch());
+    byId('practice').addEventListener('click', () => this.practice());
+    byId('rematch').addEventListener('click', () => this.socket.emit('room:rematch', () => undefined));
+    byId('back-to-lobby').addEventListener('click', () => this.backToLobby());
     byId('copy-invite').addEventListener('click', () => {
       void navigator.clipboard?.writeText(byId('invite-link').textContent ?? '');
     });
+    window.addEventListener('popstate', () => this.route());
     this.wireConnection();
   }
 
   start(): void {
-    const match = INVITE_PATH.exec(location.pathname);
-    if (match) {
-      show(byId('lobby'), false);
-      this.joinRoom(match[1] as string);
-    } else this.showLobby();
+    this.route();
+  }
+
+  private route(): void {
+    const invite = INVITE_PATH.exec(location.pathname);
+    const watch = WATCH_PATH.exec(location.pathname);
+    if (invite) this.enter({ by: 'code', code: invite[1] as string });
+    else if (watch) this.enter({ by: 'id', id: watch[1] as string });
+    else this.showLobby();
   }
 
   private wireConnection(): void {
     const conn = byId('connection');
     this.socket.on('connect', () => {
       setText(conn, 'online');
-      // socket.io reconnected by itself: take the seat back with its token.
-      if (this.code && this.session) this.joinRoom(this.code);
+      // socket.io reconnected by itself: take the seat back with its token (or watch again).
+      if (this.entry && this.session) this.enter(this.entry);
+      if (this.inLobby) this.subscribeLobby();
     });
     this.socket.on('disconnect', () => setText(conn, 'reconnecting'));
     this.socket.io.on('reconnect_attempt', () => setText(conn, 'reconnecting'));
@@ -66,7 +95,18 @@ export class App {
       this.leaveMatch();
       this.showError(`You left the game: ${reason}`);
     });
-    this.socket.on('server:restarting', () => this.banner('The server is restarting; you will be reconnected.'));
+    this.socket.on('lobby:rooms', (rooms) => this.renderRooms(rooms));
+    this.socket.on('queue:matched', (res) => {
+      show(byId('searching'), false);
+      this.enterMatch(res);
+    });
+    this.socket.on('queue:left', ({ reason }) => {
+      show(byId('searching'), false);
+      this.banner(reason);
+    });
+    this.socket.on('server:restarting', () =>
+      this.banner('The server is restarting; you will be reconnected.'),
+    );
     this.socket.on('server:error', (e) => console.warn('server error', e.code, e.message));
   }
 
@@ -77,29 +117,58 @@ export class App {
   }
 
   private createPrivate(): void {
-    this.socket.emit('room:create', { nickname: this.nick() }, (res: JoinResult) => {
-      if (!res.ok) return this.showError(res.message);
-      history.pushState(null, '', `/r/${res.code}`);
-      this.enterMatch(res);
+    this.socket.emit('room:create', { nickname: this.nick() }, (res: JoinResult) => this.onJoined(res));
+  }
+
+  private quickMatch(): void {
+    this.socket.emit('queue:join', { nickname: this.nick() }, (res) => {
+      if (!res.ok) return this.banner(res.message);
+      show(byId('searching'), true);
     });
   }
 
-  private joinRoom(code: string): void {
-    const token = localStorage.getItem(seatKey(code)) ?? undefined;
-    this.socket.emit('room:join', { code, nickname: this.nick(), token }, (res: JoinResult) => {
-      if (!res.ok) {
-        this.leaveMatch();
-        return this.showError(res.message);
-      }
-      this.enterMatch(res);
-    });
+  private cancelSearch(): void {
+    this.socket.emit('queue:leave', () => show(byId('searching'), false));
+  }
+
+  private practice(): void {
+    const level = byId<HTMLSelectElement>('practice-level').value as ComputerLevel;
+    this.socket.emit('practice:create', { nickname: this.nick(), level }, (res: JoinResult) =>
+      this.onJoined(res),
+    );
+  }
+
+  private watch(id: string, play: boolean): void {
+    this.socket.emit('room:watch', { id, nickname: this.nick(), play }, (res: JoinResult) =>
+      this.onJoined(res),
+    );
+  }
+
+  private enter(entry: Entry): void {
+    show(byId('lobby'), false);
+    if (entry.by === 'id') return this.watch(entry.id, false);
+    const token = localStorage.getItem(seatKey(entry.code)) ?? undefined;
+    this.socket.emit('room:join', { code: entry.code, nickname: this.nick(), token }, (res: JoinResult) =>
+      this.onJoined(res),
+    );
+  }
+
+  private onJoined(res: JoinResult): void {
+    if (!res.ok) {
+      this.leaveMatch();
+      return this.showError(res.message);
+    }
+    this.enterMatch(res);
   }
 
   private enterMatch(res: JoinOk): void {
     this.session?.dispose();
-    this.code = res.code;
-    if (res.token) localStorage.setItem(seatKey(res.code), res.token);
-    const link = `${location.origin}/r/${res.code}`;
+    this.unsubscribeLobby();
+    this.entry = res.code ? { by: 'code', code: res.code } : { by: 'id', id: res.room.id };
+    const path = res.code ? `/r/${res.code}` : `/w/${res.room.id}`;
+    if (location.pathname !== path) history.pushState(null, '', path);
+    if (res.code && res.token) localStorage.setItem(seatKey(res.code), res.token);
+    const link = res.code && res.room.kind === 'private' ? `${location.origin}/r/${res.code}` : '';
     const a = byId<HTMLAnchorElement>('invite-link');
     a.href = link;
     setText(a, link);
@@ -124,19 +193,51 @@ export class App {
     return { ball: ballShown ? v.ball : null, paddles: v.paddles, ownSeat };
   }
 
+  private backToLobby(): void {
+    if (this.session) this.socket.emit('room:leave', () => undefined);
+    this.leaveMatch();
+    history.pushState(null, '', '/');
+    this.showLobby();
+  }
+
   private leaveMatch(): void {
     this.session?.dispose();
     this.session = null;
-    this.code = null;
+    this.entry = null;
+  }
+
+  private subscribeLobby(): void {
+    this.socket.emit('lobby:subscribe', (rooms: RoomListing[]) => this.renderRooms(rooms));
+  }
+
+  private unsubscribeLobby(): void {
+    if (!this.inLobby) return;
+    this.inLobby = false;
+    this.socket.emit('lobby:unsubscribe');
+  }
+
+  private renderRooms(rooms: RoomListing[]): void {
+    if (!this.inLobby) return;
+    renderRoomList(
+      rooms,
+      (id) => this.watch(id, false),
+      (id) => this.watch(id, true),
+    );
   }
 
   private showLobby(): void {
+    if (this.session) this.backToLobby();
     show(byId('lobby'), true);
     show(byId('game'), false);
     show(byId('error-view'), false);
+    if (!this.inLobby) {
+      this.inLobby = true;
+      this.subscribeLobby();
+    }
   }
 
   private showError(message: string): void {
+    this.unsubscribeLobby();
     setText(byId('error'), message);
     show(byId('error-view'), true);
     show(byId('lobby'), false);

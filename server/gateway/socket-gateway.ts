@@ -5,17 +5,30 @@ import {
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type Failure,
-  type JoinResult,
+  type JoinOk,
   type RulesInfo,
   type ServerToClientEvents,
 } from '../../shared/protocol/messages.ts';
-import { createRoomSchema, inputSchema, joinRoomSchema } from '../../shared/protocol/schemas.ts';
+import {
+  createRoomSchema,
+  handshakeSchema,
+  inputSchema,
+  joinRoomSchema,
+  practiceSchema,
+  queueSchema,
+  watchSchema,
+} from '../../shared/protocol/schemas.ts';
+import type { RoomDirectory } from '../lobby/room-directory.ts';
+import type { MatchmakingQueue } from '../lobby/matchmaking-queue.ts';
 import type { Clock } from '../rooms/clock.ts';
 import type { GameRoom, RoomTransport } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import { LOBBY_CHANNEL } from './lobby-publisher.ts';
 
 export interface SocketData {
   code: string | null;
+  /** The browser's player id from the handshake (one queue entry and one live seat per player). */
+  playerId: string;
 }
 export type GameServer = Server<
   ClientToServerEvents,
@@ -26,11 +39,26 @@ export type GameServer = Server<
 type GameSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const DEFAULT_NICKNAME = 'Anonymous';
-const KNOWN_EVENTS = new Set<string>(['room:create', 'room:join', 'room:leave', 'input', 'time:ping']);
+const KNOWN_EVENTS = new Set<string>([
+  'room:create',
+  'room:join',
+  'room:watch',
+  'room:leave',
+  'room:rematch',
+  'queue:join',
+  'queue:leave',
+  'practice:create',
+  'lobby:subscribe',
+  'lobby:unsubscribe',
+  'input',
+  'time:ping',
+]);
 
 export interface GatewayDeps {
   io: GameServer;
   rooms: RoomManager;
+  queue: MatchmakingQueue;
+  directory: RoomDirectory;
   clock: Clock;
   log: FastifyBaseLogger;
   snapshotHz: number;
@@ -64,129 +92,267 @@ function detach(socket: GameSocket | undefined, code: string, reason: string): v
   socket.emit('room:left', { reason });
 }
 
+/** Splits raw handler arguments into (payload, ack): the ack is the last argument when it is a function. */
+function splitArgs(args: unknown[]): { payload: unknown; ack: ((res: unknown) => void) | null } {
+  const last = args[args.length - 1];
+  const ack = typeof last === 'function' ? (last as (res: unknown) => void) : null;
+  return { payload: ack && args.length === 1 ? undefined : args[0], ack };
+}
+
 /**
  * The thin layer between socket.io and the rooms: checks the protocol version at the handshake,
- * validates every inbound message against its schema, and maps events to room calls. A bad
- * message gets an error code (in its ack, or a `server:error` event); no handler can throw out.
+ * validates every inbound message against its schema, and maps events to rooms, the queue and the
+ * lobby. A bad message gets an error code (in its ack, or a `server:error` event); no handler can
+ * throw out of here.
  */
 export function attachGateway(deps: GatewayDeps): void {
-  const { io, rooms, log } = deps;
+  const { io, rooms, queue, log } = deps;
   const rulesInfo = (): RulesInfo => ({ ...rooms.rules, snapshotHz: deps.snapshotHz });
 
   io.use((socket, next) => {
-    const auth: unknown = socket.handshake.auth;
-    const v = typeof auth === 'object' && auth !== null ? (auth as { v?: unknown }).v : undefined;
-    if (v !== PROTOCOL_VERSION) {
+    const auth = handshakeSchema.safeParse(socket.handshake.auth);
+    if (!auth.success || auth.data.v !== PROTOCOL_VERSION) {
       deps.onRejected?.(ErrorCode.PROTOCOL_MISMATCH);
       const err = new Error(ErrorCode.PROTOCOL_MISMATCH) as Error & { data?: unknown };
       err.data = errorPayload(ErrorCode.PROTOCOL_MISMATCH);
       next(err);
       return;
     }
+    socket.data.playerId = auth.data.playerId ?? socket.id;
     next();
   });
+
+  /** Seats a socket in a room and returns what its ack (or `queue:matched`) carries. */
+  const seat = (
+    socket: GameSocket,
+    room: GameRoom,
+    nickname: string | undefined,
+    token: string | undefined,
+    showCode: boolean,
+    wantsSeat = true,
+  ): JoinOk | Failure => {
+    const outcome = room.join(
+      socket.id,
+      nickname ?? DEFAULT_NICKNAME,
+      token,
+      socket.data.playerId,
+      wantsSeat,
+    );
+    if (!outcome.ok) return failure(outcome.error);
+    if (outcome.replacedMemberId) {
+      detach(
+        io.sockets.sockets.get(outcome.replacedMemberId),
+        room.code,
+        'Your seat was taken over by a newer tab.',
+      );
+    }
+    socket.data.code = room.code;
+    void socket.join(channel(room.code));
+    log.info({ socketId: socket.id, room: room.id, role: outcome.role }, 'joined room');
+    return {
+      ok: true,
+      code: showCode || outcome.role !== 'spectator' ? room.code : null,
+      role: outcome.role,
+      token: outcome.token,
+      rules: rulesInfo(),
+      room: room.info(),
+    };
+  };
+
+  const failure = (code: ErrorCode): Failure => {
+    deps.onRejected?.(code);
+    return { ok: false, error: code, message: errorPayload(code).message };
+  };
+
+  const matchQueued = (): void => {
+    for (const { a, b } of queue.tryMatch()) {
+      const sa = io.sockets.sockets.get(a.socketId);
+      const sb = io.sockets.sockets.get(b.socketId);
+      if (!sa?.connected || !sb?.connected || sa.data.code !== null || sb.data.code !== null) {
+        // One side vanished between enqueue and pairing: the other keeps waiting.
+        for (const [s, e] of [
+          [sa, a],
+          [sb, b],
+        ] as const) {
+          if (s?.connected && s.data.code === null) queue.enqueue(e);
+        }
+        continue;
+      }
+      const room = rooms.create('public');
+      for (const [s, e] of [
+        [sa, a],
+        [sb, b],
+      ] as const) {
+        const res = seat(s, room, e.nickname, undefined, false);
+        if (res.ok) s.emit('queue:matched', res);
+      }
+    }
+  };
 
   io.on('connection', (socket: GameSocket) => {
     socket.data.code = null;
     const slog = log.child({ socketId: socket.id });
 
-    const reject = (code: ErrorCode, ack?: unknown): void => {
-      deps.onRejected?.(code);
-      const failure: Failure = { ok: false, error: code, message: errorPayload(code).message };
-      if (typeof ack === 'function') (ack as (f: Failure) => void)(failure);
-      else socket.emit('server:error', errorPayload(code));
+    const reject = (code: ErrorCode, ack: ((res: unknown) => void) | null): void => {
+      const f = failure(code);
+      if (ack) ack(f);
+      else socket.emit('server:error', { code: f.error, message: f.message });
     };
+    const currentRoom = (): GameRoom | undefined =>
+      socket.data.code === null ? undefined : rooms.get(socket.data.code);
 
     /** Registers a handler that sees raw arguments and can never throw into socket.io. */
-    const on = (event: string, handler: (args: unknown[]) => void): void => {
+    const on = (
+      event: string,
+      handler: (payload: unknown, ack: ((res: unknown) => void) | null) => void,
+      needsAck = true,
+    ): void => {
       (socket as unknown as Socket).on(event, (...args: unknown[]) => {
+        const { payload, ack } = splitArgs(args);
         try {
-          handler(args);
+          if (needsAck && !ack) return reject(ErrorCode.BAD_REQUEST, null);
+          handler(payload, ack);
         } catch (err) {
           slog.error({ err, event }, 'handler failed');
-          reject(ErrorCode.INTERNAL, args[args.length - 1]);
+          reject(ErrorCode.INTERNAL, ack);
         }
       });
     };
 
-    const enterRoom = (
-      room: GameRoom,
-      nickname: string | undefined,
-      token: string | undefined,
-      ack: unknown,
+    const enter = (
+      room: GameRoom | undefined,
+      nickname?: string,
+      token?: string,
+      showCode = true,
+      wantsSeat = true,
     ) => {
-      if (typeof ack !== 'function') return reject(ErrorCode.BAD_REQUEST);
-      if (socket.data.code !== null) return reject(ErrorCode.ALREADY_IN_ROOM, ack);
-      if (!socket.connected) return;
-      const outcome = room.join(socket.id, nickname ?? DEFAULT_NICKNAME, token);
-      if (!outcome.ok) return reject(outcome.error, ack);
-      if (outcome.replacedMemberId) {
-        detach(
-          io.sockets.sockets.get(outcome.replacedMemberId),
-          room.code,
-          'Your seat was taken over by a newer tab.',
-        );
+      if (!room) return failure(ErrorCode.ROOM_NOT_FOUND);
+      if (socket.data.code !== null) return failure(ErrorCode.ALREADY_IN_ROOM);
+      // One live match per player: a second tab cannot take a public seat (its own seat comes back by token).
+      if (wantsSeat && !token && room.kind === 'public' && rooms.hasLiveSeat(socket.data.playerId)) {
+        return failure(ErrorCode.ALREADY_IN_ROOM);
       }
-      socket.data.code = room.code;
-      void socket.join(channel(room.code));
-      slog.info({ room: room.code, role: outcome.role }, 'joined room');
-      const result: JoinResult = {
-        ok: true,
-        code: room.code,
-        role: outcome.role,
-        token: outcome.token,
-        rules: rulesInfo(),
-        room: room.info(),
-      };
-      (ack as (r: JoinResult) => void)(result);
+      queue.removeSocket(socket.id);
+      return seat(socket, room, nickname, token, showCode, wantsSeat);
     };
 
-    on('room:create', ([payload, ack]) => {
+    on('room:create', (payload, ack) => {
       const req = createRoomSchema.safeParse(payload);
       if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      if (typeof ack !== 'function') return reject(ErrorCode.BAD_REQUEST);
       if (socket.data.code !== null) return reject(ErrorCode.ALREADY_IN_ROOM, ack);
       if (!deps.accepting()) return reject(ErrorCode.SERVER_SHUTTING_DOWN, ack);
-      enterRoom(rooms.create('private'), req.data.nickname, undefined, ack);
+      ack?.(enter(rooms.create('private'), req.data.nickname));
     });
 
-    on('room:join', ([payload, ack]) => {
+    on('room:join', (payload, ack) => {
       const req = joinRoomSchema.safeParse(payload);
       if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      const room = rooms.get(req.data.code);
-      if (!room) return reject(ErrorCode.ROOM_NOT_FOUND, ack);
-      enterRoom(room, req.data.nickname, req.data.token, ack);
+      ack?.(enter(rooms.get(req.data.code), req.data.nickname, req.data.token));
     });
 
-    on('room:leave', ([ack]) => {
-      const room = socket.data.code === null ? undefined : rooms.get(socket.data.code);
+    on('room:watch', (payload, ack) => {
+      const req = watchSchema.safeParse(payload);
+      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
+      const room = rooms.getById(req.data.id);
+      // Private rooms are reachable only with their code.
+      ack?.(
+        enter(
+          room?.kind === 'private' ? undefined : room,
+          req.data.nickname,
+          undefined,
+          false,
+          req.data.play === true,
+        ),
+      );
+    });
+
+    on('practice:create', (payload, ack) => {
+      const req = practiceSchema.safeParse(payload);
+      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
+      if (socket.data.code !== null) return reject(ErrorCode.ALREADY_IN_ROOM, ack);
+      if (!deps.accepting()) return reject(ErrorCode.SERVER_SHUTTING_DOWN, ack);
+      const room = rooms.create('practice');
+      const res = enter(room, req.data.nickname);
+      if (res.ok) rooms.addComputer(room, req.data.level);
+      else room.close('practice set-up failed');
+      ack?.(res.ok ? { ...res, room: room.info() } : res);
+    });
+
+    on('room:leave', (_payload, ack) => {
+      const room = currentRoom();
       if (!room) return reject(ErrorCode.NOT_IN_ROOM, ack);
       room.leave(socket.id);
       void socket.leave(channel(room.code));
       socket.data.code = null;
-      if (typeof ack === 'function') ack({ ok: true });
+      ack?.({ ok: true });
     });
 
-    on('input', ([payload]) => {
-      const msg = inputSchema.safeParse(payload);
-      if (!msg.success) return reject(ErrorCode.BAD_REQUEST);
-      const room = socket.data.code === null ? undefined : rooms.get(socket.data.code);
-      if (!room) return reject(ErrorCode.NOT_IN_ROOM);
-      const [seq, intent, ticks] = msg.data;
-      const error = room.input(socket.id, seq, intent, ticks);
-      if (error) reject(error);
+    on('room:rematch', (_payload, ack) => {
+      const room = currentRoom();
+      if (!room) return reject(ErrorCode.NOT_IN_ROOM, ack);
+      const error = room.rematch(socket.id);
+      if (error) return reject(error, ack);
+      ack?.({ ok: true });
     });
 
-    on('time:ping', ([ack]) => {
-      if (typeof ack !== 'function') return reject(ErrorCode.BAD_REQUEST);
-      ack(deps.clock.now());
+    on('queue:join', (payload, ack) => {
+      const req = queueSchema.safeParse(payload);
+      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
+      if (socket.data.code !== null || rooms.hasLiveSeat(socket.data.playerId)) {
+        return reject(ErrorCode.ALREADY_IN_ROOM, ack);
+      }
+      if (!deps.accepting()) return reject(ErrorCode.SERVER_SHUTTING_DOWN, ack);
+      const replaced = queue.enqueue({
+        playerId: socket.data.playerId,
+        socketId: socket.id,
+        nickname: req.data.nickname ?? DEFAULT_NICKNAME,
+        enqueuedAtMs: deps.clock.now(),
+      });
+      if (replaced && replaced.socketId !== socket.id) {
+        io.sockets.sockets
+          .get(replaced.socketId)
+          ?.emit('queue:left', { reason: 'You started searching in another tab.' });
+      }
+      ack?.({ ok: true });
+      matchQueued();
     });
+
+    on('queue:leave', (_payload, ack) => {
+      if (!queue.removeSocket(socket.id)) return reject(ErrorCode.NOT_QUEUED, ack);
+      ack?.({ ok: true });
+    });
+
+    on('lobby:subscribe', (_payload, ack) => {
+      void socket.join(LOBBY_CHANNEL);
+      ack?.(deps.directory.list());
+    });
+
+    on('lobby:unsubscribe', () => void socket.leave(LOBBY_CHANNEL), false);
+
+    on(
+      'input',
+      (payload) => {
+        const msg = inputSchema.safeParse(payload);
+        if (!msg.success) return reject(ErrorCode.BAD_REQUEST, null);
+        const room = currentRoom();
+        if (!room) return reject(ErrorCode.NOT_IN_ROOM, null);
+        const [seq, intent, ticks] = msg.data;
+        const error = room.input(socket.id, seq, intent, ticks);
+        if (error) reject(error, null);
+      },
+      false,
+    );
+
+    on('time:ping', (_payload, ack) => ack?.(deps.clock.now()));
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) reject(ErrorCode.UNKNOWN_EVENT, args.at(-1));
+      if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) {
+        reject(ErrorCode.UNKNOWN_EVENT, splitArgs(args).ack);
+      }
     });
 
     socket.on('disconnect', (reason) => {
+      queue.removeSocket(socket.id);
       const code = socket.data.code;
       if (code === null) return;
       socket.data.code = null;

@@ -1,14 +1,21 @@
 import { encodeSnapshot, type Snapshot } from '../../shared/codec/snapshot.ts';
 import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../shared/constants.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
-import type { PlayerInfo, Role, RoomInfo, RoomPhase } from '../../shared/protocol/messages.ts';
+import type {
+  PlayerInfo,
+  Role,
+  RoomInfo,
+  RoomKind,
+  RoomListing,
+  RoomPhase,
+} from '../../shared/protocol/messages.ts';
 import { countdownTicks, createMatch, step } from '../../shared/sim/step.ts';
 import type { Intent, MatchState, Rules } from '../../shared/sim/types.ts';
 import type { Clock } from './clock.ts';
 import { InputQueue } from './input-queue.ts';
 import type { Tickable } from './scheduler.ts';
 
-export type RoomKind = 'private' | 'public' | 'practice';
+export type { RoomKind };
 
 /** How a room reaches its members; the gateway binds it to socket.io, tests to plain arrays. */
 export interface RoomTransport {
@@ -19,6 +26,8 @@ export interface RoomTransport {
 
 export interface GameRoomOptions {
   code: string;
+  /** Public id for lobby listings and Watch; distinct from the secret code. */
+  id: string;
   kind: RoomKind;
   rules: Rules;
   snapshotHz: number;
@@ -30,10 +39,14 @@ export interface GameRoomOptions {
   newSeed: () => number;
   newToken: () => string;
   onClose: (room: GameRoom, reason: string) => void;
+  /** Roster, phase or score changed (feeds the lobby directory). */
+  onChange?: (room: GameRoom) => void;
 }
 
 interface SeatState {
   nickname: string;
+  /** The browser's player id (one live seat per player); the member id for computer players. */
+  playerId: string;
   token: string;
   /** null while the player is away and the seat is held for them. */
   memberId: string | null;
@@ -54,6 +67,7 @@ const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
  */
 export class GameRoom implements Tickable {
   readonly code: string;
+  readonly id: string;
   readonly kind: RoomKind;
   readonly createdAtMs: number;
   private readonly seats: [SeatState | null, SeatState | null] = [null, null];
@@ -68,9 +82,14 @@ export class GameRoom implements Tickable {
   private lastPhase: RoomPhase = 'waiting';
   private closed = false;
   private readonly pendingWelcome = new Set<string>();
+  private rematchWanted: [boolean, boolean] = [false, false];
+  private lastScores = '0:0';
+  /** Members that are not people (the computer player): they never keep a room alive. */
+  private readonly bots = new Set<string>();
 
   constructor(private readonly opts: GameRoomOptions) {
     this.code = opts.code;
+    this.id = opts.id;
     this.kind = opts.kind;
     this.createdAtMs = opts.clock.now();
     this.lastTickMs = this.createdAtMs;
@@ -107,7 +126,13 @@ export class GameRoom implements Tickable {
   }
 
   /** Seats a player (or reclaims a held seat with its token); everyone else becomes a spectator. */
-  join(memberId: string, nickname: string, token?: string): JoinOutcome {
+  join(
+    memberId: string,
+    nickname: string,
+    token?: string,
+    playerId: string = memberId,
+    wantsSeat = true,
+  ): JoinOutcome {
     if (this.closed) return { ok: false, error: ErrorCode.ROOM_NOT_FOUND };
     if (this.members.has(memberId)) return { ok: false, error: ErrorCode.ALREADY_IN_ROOM };
     let replacedMemberId: string | null = null;
@@ -125,9 +150,10 @@ export class GameRoom implements Tickable {
       if (this.match && this.match.phase !== 'finished' && this.seats.every((s) => s?.memberId)) {
         this.resumeTicks = countdownTicks(this.opts.rules);
       }
-    } else if (!this.match && (seat = this.seats.findIndex((s) => s === null)) >= 0) {
+    } else if (wantsSeat && !this.match && (seat = this.seats.findIndex((s) => s === null)) >= 0) {
       this.seats[seat] = {
         nickname,
+        playerId,
         token: this.opts.newToken(),
         memberId,
         leftAtMs: 0,
@@ -148,6 +174,35 @@ export class GameRoom implements Tickable {
       token: seat >= 0 ? (this.seats[seat] as SeatState).token : null,
       replacedMemberId,
     };
+  }
+
+  /** Seats a computer player: same seat rules and input path as a person. */
+  joinBot(memberId: string, nickname: string): JoinOutcome {
+    this.bots.add(memberId);
+    return this.join(memberId, nickname);
+  }
+
+  /** True while this player holds a seat in a match that is not over. */
+  hasLiveSeat(playerId: string): boolean {
+    return this.phase !== 'finished' && this.seats.some((s) => s !== null && s.playerId === playerId);
+  }
+
+  /** A player asks for a rematch; the new match starts when both have asked. */
+  rematch(memberId: string): ErrorCode | null {
+    const role = this.members.get(memberId);
+    if (role === undefined) return ErrorCode.NOT_IN_ROOM;
+    if (role === 'spectator') return ErrorCode.NOT_A_PLAYER;
+    if (this.phase !== 'finished') return ErrorCode.NOT_FINISHED;
+    const seat = role === 'left' ? 0 : 1;
+    if (this.seats[seat === 0 ? 1 : 0]?.memberId == null) return ErrorCode.OPPONENT_LEFT;
+    this.rematchWanted[seat] = true;
+    if (this.rematchWanted[0] && this.rematchWanted[1]) {
+      this.rematchWanted = [false, false];
+      this.match = createMatch(this.opts.newSeed(), this.opts.rules);
+      this.resumeTicks = 0;
+    }
+    this.publishState();
+    return null;
   }
 
   /** A member left or dropped. A player's seat is held for the grace period; the match pauses. */
@@ -187,6 +242,11 @@ export class GameRoom implements Tickable {
     if (phase !== this.lastPhase) {
       if (phase === 'finished') this.finishedAtMs = scheduledMs;
       this.publishState();
+    }
+    const scores = this.match ? `${this.match.scores[0]}:${this.match.scores[1]}` : '0:0';
+    if (scores !== this.lastScores) {
+      this.lastScores = scores;
+      this.opts.onChange?.(this);
     }
     if (this.closeIfDone(scheduledMs)) return;
     if (this.pendingWelcome.size > 0) {
@@ -233,7 +293,9 @@ export class GameRoom implements Tickable {
 
   private closeIfDone(now: number): boolean {
     const seatHeld = this.seats.some((s) => s !== null && s.memberId === null && this.phase !== 'finished');
-    if (this.members.size === 0 && !seatHeld) return this.close('empty');
+    let people = 0;
+    for (const id of this.members.keys()) if (!this.bots.has(id)) people += 1;
+    if (people === 0 && !seatHeld) return this.close('empty');
     if (this.phase === 'waiting' && now - this.createdAtMs >= this.opts.joinDeadlineMs) {
       return this.close('nobody joined in time');
     }
@@ -247,6 +309,7 @@ export class GameRoom implements Tickable {
   close(reason: string): true {
     if (this.closed) return true;
     this.closed = true;
+    this.pendingWelcome.clear();
     this.opts.onClose(this, reason);
     return true;
   }
@@ -280,16 +343,32 @@ export class GameRoom implements Tickable {
       s ? { nickname: s.nickname, connected: s.memberId !== null } : null;
     const winner = this.match?.winner;
     return {
-      code: this.code,
+      id: this.id,
+      kind: this.kind,
       phase: this.phase,
       players: [player(this.seats[0]), player(this.seats[1])],
       spectators: this.spectatorCount,
       winner: winner === null || winner === undefined ? null : SEAT_ROLES[winner],
+      rematch: [this.rematchWanted[0], this.rematchWanted[1]],
+    };
+  }
+
+  /** The room as the lobby lists it: nicknames and score, never the code or tokens. */
+  listing(): RoomListing {
+    const m = this.match;
+    return {
+      id: this.id,
+      phase: this.phase,
+      players: [this.seats[0]?.nickname ?? null, this.seats[1]?.nickname ?? null],
+      scores: m ? [m.scores[0], m.scores[1]] : [0, 0],
+      spectators: this.spectatorCount,
+      joinable: this.kind === 'public' && !this.match && this.seats.some((s) => s === null),
     };
   }
 
   private publishState(): void {
     this.lastPhase = this.phase;
     this.opts.transport.broadcastState(this.info());
+    this.opts.onChange?.(this);
   }
 }

@@ -39,6 +39,9 @@ export class InputQueue {
     const skip = Math.min(this.owed, n);
     this.owed -= skip;
     n -= skip;
+    // Owed ticks are not replayed, but their intent is the newest known: keep improvising with it,
+    // else a client that sends exactly in step never repays the debt and its paddle never turns.
+    if (skip > 0) this.held = intent;
     if (n > 0) {
       this.runs.push({ intent, ticks: n, lastSeq: seq });
       this.queued += n;

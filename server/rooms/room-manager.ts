@@ -1,7 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { ComputerLevel } from '../../shared/protocol/messages.ts';
 import type { Rules } from '../../shared/sim/types.ts';
+import type { RoomDirectory } from '../lobby/room-directory.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from './clock.ts';
+import { ComputerPlayer } from './computer-player.ts';
 import { GameRoom, type RoomKind, type RoomTransport } from './game-room.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -20,12 +23,16 @@ export interface RoomManagerDeps {
   clock: Clock;
   scheduler: Scheduler;
   transportFor: (code: string) => RoomTransport;
+  /** Public and practice rooms are listed here; private rooms never are. */
+  directory: RoomDirectory;
   onRoomClosed?: (room: GameRoom, reason: string) => void;
 }
 
 /** The rooms this process owns: creates them, registers them with the scheduler, forgets them on close. */
 export class RoomManager {
   private readonly rooms = new Map<string, GameRoom>();
+  private readonly byId = new Map<string, GameRoom>();
+  private readonly computers = new Map<string, ComputerPlayer>();
   readonly rules: Rules;
   createdTotal = 0;
 
@@ -45,6 +52,17 @@ export class RoomManager {
     return this.rooms.get(code);
   }
 
+  /** A room by its public id (lobby listings, Watch). */
+  getById(id: string): GameRoom | undefined {
+    return this.byId.get(id);
+  }
+
+  /** True when this player already holds a seat in a match that is not over, in any room. */
+  hasLiveSeat(playerId: string): boolean {
+    for (const room of this.rooms.values()) if (room.hasLiveSeat(playerId)) return true;
+    return false;
+  }
+
   all(): IterableIterator<GameRoom> {
     return this.rooms.values();
   }
@@ -52,9 +70,13 @@ export class RoomManager {
   create(kind: RoomKind): GameRoom {
     let code = newRoomCode();
     while (this.rooms.has(code)) code = newRoomCode();
-    const { config } = this.deps;
+    let id = newRoomCode();
+    while (this.byId.has(id)) id = newRoomCode();
+    const { config, directory } = this.deps;
+    const listed = kind !== 'private';
     const room = new GameRoom({
       code,
+      id,
       kind,
       rules: this.rules,
       snapshotHz: config.snapshotHz,
@@ -67,14 +89,36 @@ export class RoomManager {
       newToken: newSeatToken,
       onClose: (r, reason) => {
         this.rooms.delete(r.code);
+        this.byId.delete(r.id);
         this.deps.scheduler.remove(r);
+        const computer = this.computers.get(r.code);
+        if (computer) this.deps.scheduler.remove(computer);
+        this.computers.delete(r.code);
+        if (listed) directory.remove(r.id);
         this.deps.onRoomClosed?.(r, reason);
+      },
+      onChange: (r) => {
+        if (!listed || r.isClosed) return;
+        // Finished matches leave the list; a rematch brings the room back.
+        if (r.phase === 'finished') directory.remove(r.id);
+        else directory.upsert(r.listing());
       },
     });
     this.rooms.set(code, room);
+    this.byId.set(id, room);
     this.deps.scheduler.add(room);
     this.createdTotal += 1;
     return room;
+  }
+
+  /** Seats a computer player of the given level in the room's free seat. */
+  addComputer(room: GameRoom, level: ComputerLevel): ComputerPlayer {
+    const seat = room.info().players[0] === null ? 0 : 1;
+    const computer = new ComputerPlayer(room, seat, level);
+    room.joinBot(computer.memberId, `Computer (${level})`);
+    this.computers.set(room.code, computer);
+    this.deps.scheduler.add(computer);
+    return computer;
   }
 
   closeAll(reason: string): void {

@@ -1,5 +1,12 @@
 import type { ErrorCode, ErrorPayload } from './errors.ts';
-import type { CreateRoomRequest, InputMessage, JoinRoomRequest } from './schemas.ts';
+import type {
+  CreateRoomRequest,
+  InputMessage,
+  JoinRoomRequest,
+  PracticeRequest,
+  QueueRequest,
+  WatchRequest,
+} from './schemas.ts';
 
 /** Bumped on any incompatible change; checked in the socket.io handshake (`auth.v`). */
 export const PROTOCOL_VERSION = 1;
@@ -29,19 +36,38 @@ export interface PlayerInfo {
   connected: boolean;
 }
 
+export type RoomKind = 'private' | 'public' | 'practice';
+export type ComputerLevel = 'easy' | 'normal' | 'hard';
+
 /** Room roster and phase: sent on join and whenever it changes (never per tick). */
 export interface RoomInfo {
-  code: string;
+  /** Public id (what the lobby lists and Watch uses); never the invite code. */
+  id: string;
+  kind: RoomKind;
   phase: RoomPhase;
   players: [PlayerInfo | null, PlayerInfo | null];
   spectators: number;
   /** 'left' or 'right' once the match is finished. */
   winner: 'left' | 'right' | null;
+  /** Which seats asked for a rematch after the match finished. */
+  rematch: [boolean, boolean];
+}
+
+/** One public room in the lobby's live list. */
+export interface RoomListing {
+  id: string;
+  phase: RoomPhase;
+  players: [string | null, string | null];
+  scores: [number, number];
+  spectators: number;
+  /** A seat is free: "Join" instead of only "Watch". */
+  joinable: boolean;
 }
 
 export interface JoinOk {
   ok: true;
-  code: string;
+  /** The room's secret code, for its players and for whoever joined with it; null for watchers. */
+  code: string | null;
   role: Role;
   /** Secret that reclaims this seat after a drop; players only, never shown to anyone else. */
   token: string | null;
@@ -59,7 +85,17 @@ export type Ack<T> = (result: T) => void;
 export interface ClientToServerEvents {
   'room:create': (req: CreateRoomRequest, ack: Ack<JoinResult>) => void;
   'room:join': (req: JoinRoomRequest, ack: Ack<JoinResult>) => void;
+  /** Joins a listed room by its public id: as a spectator, or with `play` into a free seat of a public room. */
+  'room:watch': (req: WatchRequest, ack: Ack<JoinResult>) => void;
   'room:leave': (ack: Ack<{ ok: true } | Failure>) => void;
+  /** After a finished match: a new match starts when both players asked. */
+  'room:rematch': (ack: Ack<{ ok: true } | Failure>) => void;
+  'queue:join': (req: QueueRequest, ack: Ack<{ ok: true } | Failure>) => void;
+  'queue:leave': (ack: Ack<{ ok: true } | Failure>) => void;
+  'practice:create': (req: PracticeRequest, ack: Ack<JoinResult>) => void;
+  /** Starts the live room list: answered with the list, then `lobby:rooms` on every change. */
+  'lobby:subscribe': (ack: Ack<RoomListing[]>) => void;
+  'lobby:unsubscribe': () => void;
   input: (msg: InputMessage) => void;
   /** Clock sync: the ack carries the server's monotonic time in ms. */
   'time:ping': (ack: Ack<number>) => void;
@@ -73,4 +109,9 @@ export interface ServerToClientEvents {
   'server:restarting': (info: { inMs: number }) => void;
   /** This socket is no longer in its room (room closed, or its seat was taken over by a newer tab). */
   'room:left': (info: { reason: string }) => void;
+  'lobby:rooms': (rooms: RoomListing[]) => void;
+  /** Quick match found: the socket is already seated in the new room. */
+  'queue:matched': (join: JoinOk) => void;
+  /** The socket's queue entry was dropped (the same player queued from another tab). */
+  'queue:left': (info: { reason: string }) => void;
 }

@@ -34,3 +34,29 @@ export const inputSchema = z.tuple([
   z.number().int().min(1).max(MAX_INPUT_TICKS_PER_MESSAGE),
 ]);
 export type InputMessage = z.infer<typeof inputSchema>;
+
+export const watchSchema = z.strictObject({
+  id: z.string().regex(ROOM_CODE_PATTERN),
+  nickname: nicknameSchema.optional(),
+  /** Take a free seat of a public room (the lobby's "Join"); otherwise watch. */
+  play: z.boolean().optional(),
+});
+export type WatchRequest = z.input<typeof watchSchema>;
+
+export const queueSchema = z.strictObject({ nickname: nicknameSchema.optional() });
+export type QueueRequest = z.input<typeof queueSchema>;
+
+export const practiceSchema = z.strictObject({
+  nickname: nicknameSchema.optional(),
+  level: z.enum(['easy', 'normal', 'hard']),
+});
+export type PracticeRequest = z.input<typeof practiceSchema>;
+
+/** Handshake auth: protocol version and the browser's player id (one queue entry per player). */
+export const handshakeSchema = z.object({
+  v: z.number(),
+  playerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/)
+    .optional(),
+});

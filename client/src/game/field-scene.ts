@@ -37,7 +37,13 @@ export class FieldScene extends Phaser.Scene {
       this.add.rectangle(x0, FIELD_HEIGHT_PX / 2, PADDLE_WIDTH_PX, PADDLE_HEIGHT_PX, 0xe8ecf4),
       this.add.rectangle(x1, FIELD_HEIGHT_PX / 2, PADDLE_WIDTH_PX, PADDLE_HEIGHT_PX, 0xe8ecf4),
     ];
-    this.ball = this.add.rectangle(FIELD_WIDTH_PX / 2, FIELD_HEIGHT_PX / 2, BALL_SIZE_PX, BALL_SIZE_PX, 0xffd166);
+    this.ball = this.add.rectangle(
+      FIELD_WIDTH_PX / 2,
+      FIELD_HEIGHT_PX / 2,
+      BALL_SIZE_PX,
+      BALL_SIZE_PX,
+      0xffd166,
+    );
   }
 
   override update(time: number): void {

@@ -6,7 +6,11 @@ import { FieldScene, type FieldFrame } from './field-scene.ts';
  * Starts Phaser in `parent`. `canvas` forces the Canvas renderer (headless browsers only have a
  * software WebGL that burns CPU).
  */
-export function startGame(parent: HTMLElement, frameAt: (nowMs: number) => FieldFrame, canvas: boolean): Phaser.Game {
+export function startGame(
+  parent: HTMLElement,
+  frameAt: (nowMs: number) => FieldFrame,
+  canvas: boolean,
+): Phaser.Game {
   return new Phaser.Game({
     type: canvas ? Phaser.CANVAS : Phaser.AUTO,
     parent,

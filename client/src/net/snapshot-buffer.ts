@@ -108,9 +108,7 @@ const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
 
 function view(a: Snapshot, b: Snapshot, t: number, starved: boolean): InterpolatedView {
   const jump =
-    Math.abs(b.ball.x - a.ball.x) > TELEPORT_PX ||
-    a.scores[0] !== b.scores[0] ||
-    a.scores[1] !== b.scores[1];
+    Math.abs(b.ball.x - a.ball.x) > TELEPORT_PX || a.scores[0] !== b.scores[0] || a.scores[1] !== b.scores[1];
   const bt = jump ? (t < 1 ? 0 : 1) : t;
   return {
     ball: { x: lerp(a.ball.x, b.ball.x, bt), y: lerp(a.ball.y, b.ball.y, bt) },

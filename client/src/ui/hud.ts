@@ -15,6 +15,9 @@ export class Hud {
     ping: byId('ping'),
     spectators: byId('spectator-count'),
     invite: byId('invite'),
+    inviteLink: byId('invite-link'),
+    rematch: byId('rematch'),
+    rematchStatus: byId('rematch-status'),
   };
 
   render(v: MatchView): void {
@@ -27,7 +30,11 @@ export class Hud {
     setText(this.el.role, ROLE_TEXT[v.role]);
     setText(this.el.ping, v.pingMs === null ? '–' : `${Math.round(v.pingMs)} ms`);
     setText(this.el.spectators, String(v.room.spectators));
-    show(this.el.invite, v.phase === 'waiting');
+    show(this.el.invite, v.phase === 'waiting' && this.el.inviteLink.textContent !== '');
+    const seat = v.role === 'left' ? 0 : v.role === 'right' ? 1 : null;
+    const over = v.phase === 'finished' && seat !== null;
+    show(this.el.rematch, over);
+    setText(this.el.rematchStatus, over ? rematchText(v, seat) : '');
   }
 }
 
@@ -49,4 +56,12 @@ function statusText(v: MatchView): string {
       return w === v.role ? 'finished: you win!' : 'finished: you lose';
     }
   }
+}
+
+function rematchText(v: MatchView, seat: 0 | 1): string {
+  const other = v.room.players[seat === 0 ? 1 : 0];
+  if (!other?.connected) return 'Your opponent left.';
+  if (v.room.rematch[seat]) return 'Waiting for your opponent to accept…';
+  if (v.room.rematch[seat === 0 ? 1 : 0]) return 'Your opponent wants a rematch!';
+  return '';
 }

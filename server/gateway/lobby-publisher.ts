@@ -1,0 +1,37 @@
+import type { RoomDirectory } from '../lobby/room-directory.ts';
+import type { Tickable } from '../rooms/scheduler.ts';
+import type { GameServer } from './socket-gateway.ts';
+
+export const LOBBY_CHANNEL = 'lobby';
+/** Lobby viewers get at most this many list updates per second (score changes are frequent). */
+export const LOBBY_PUSH_INTERVAL_MS = 250;
+
+/**
+ * Pushes the room list to every lobby viewer when it changed, throttled. Driven by the
+ * process-wide scheduler, so it owns no timer of its own.
+ */
+export class LobbyPublisher implements Tickable {
+  private dirty = false;
+  private lastPushMs = -Infinity;
+  private readonly unsubscribe: () => void;
+  pushes = 0;
+
+  constructor(
+    private readonly io: GameServer,
+    private readonly directory: RoomDirectory,
+  ) {
+    this.unsubscribe = directory.subscribe(() => (this.dirty = true));
+  }
+
+  tick(nowMs: number): void {
+    if (!this.dirty || nowMs - this.lastPushMs < LOBBY_PUSH_INTERVAL_MS) return;
+    this.dirty = false;
+    this.lastPushMs = nowMs;
+    this.pushes += 1;
+    this.io.to(LOBBY_CHANNEL).emit('lobby:rooms', this.directory.list());
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+}
