@@ -2,8 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser } from './support/browser.ts';
 import { startGameServer, type RunningServer } from './support/game-server.ts';
-
-const MATCH_TIMEOUT_MS = 60_000;
+import { openPage, textOf, waitForText } from './support/pages.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -18,22 +17,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(url: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error('page error:', err.message));
-  await page.goto(url);
-  return page;
-}
-
-const withCanvas = (url: string) => `${url}${url.includes('?') ? '&' : '?'}renderer=canvas`;
-const text = (page: Page, id: string) => page.getByTestId(id).innerText();
-const waitForText = (page: Page, id: string, pattern: RegExp, timeout = MATCH_TIMEOUT_MS) =>
-  expect.poll(() => text(page, id), { timeout, interval: 100 }).toMatch(pattern);
+const open = (url: string) => openPage(browser, url);
+const text = textOf;
 
 describe('two friends play a private match in the browser', () => {
   test('create, invite, play to the end; a third visitor watches the same score', async () => {
-    const host = await open(withCanvas(`${server.url}/`));
+    const host = await open(`${server.url}/`);
     await host.getByTestId('nickname').fill('Alice');
     await host.getByTestId('create-private').click();
     await waitForText(host, 'invite-link', /\/r\/[A-Za-z0-9_-]{8,}$/);
@@ -42,12 +31,12 @@ describe('two friends play a private match in the browser', () => {
     await waitForText(host, 'role', /left/);
     await waitForText(host, 'match-status', /waiting/);
 
-    const guest = await open(withCanvas(invite));
+    const guest = await open(invite);
     await waitForText(guest, 'role', /right/);
     await waitForText(host, 'match-status', /countdown|playing/);
     await waitForText(guest, 'match-status', /countdown|playing/);
 
-    const watcher = await open(withCanvas(invite));
+    const watcher = await open(invite);
     await waitForText(watcher, 'role', /spectator/);
     await waitForText(host, 'spectator-count', /^1$/);
 
@@ -58,7 +47,8 @@ describe('two friends play a private match in the browser', () => {
     await waitForText(guest, 'match-status', /playing/);
 
     for (const page of [host, guest, watcher]) await waitForText(page, 'match-status', /finished/);
-    const score = async (page: Page) => `${await text(page, 'score-left')}:${await text(page, 'score-right')}`;
+    const score = async (page: Page) =>
+      `${await text(page, 'score-left')}:${await text(page, 'score-right')}`;
     const final = await score(host);
     expect(final).toMatch(/^(2:[01]|[01]:2)$/);
     expect(await score(guest)).toBe(final);
@@ -68,7 +58,7 @@ describe('two friends play a private match in the browser', () => {
   });
 
   test('a bad or expired invite code shows a clear message', async () => {
-    const page = await open(withCanvas(`${server.url}/r/doesNotExist1`));
+    const page = await open(`${server.url}/r/doesNotExist1`);
     await waitForText(page, 'error', /does not exist|expired/i, 10_000);
     expect(await page.getByTestId('error').isVisible()).toBe(true);
   });

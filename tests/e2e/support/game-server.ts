@@ -14,7 +14,12 @@ export async function startGameServer(overrides: Partial<Config> = {}): Promise<
   if (!existsSync(join(DEFAULT_CLIENT_DIR, 'index.html'))) {
     throw new Error(`No client build in ${DEFAULT_CLIENT_DIR}: run \`npm run build\` first (npm test does).`);
   }
-  const app = await buildApp({ ...DEFAULT_CONFIG, logLevel: 'warn', clientDir: DEFAULT_CLIENT_DIR, ...overrides });
+  const app = await buildApp({
+    ...DEFAULT_CONFIG,
+    logLevel: 'warn',
+    clientDir: DEFAULT_CLIENT_DIR,
+    ...overrides,
+  });
   await app.http.listen({ port: 0, host: '127.0.0.1' });
   const address = app.http.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('server has no address');
