@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Server } from 'socket.io';
@@ -10,6 +11,7 @@ import { attachGateway, evictMembers, roomTransport, type GameServer } from './g
 import { LobbyPublisher } from './gateway/lobby-publisher.ts';
 import { InMemoryMatchmakingQueue, type MatchmakingQueue } from './lobby/matchmaking-queue.ts';
 import { InMemoryRoomDirectory, type RoomDirectory } from './lobby/room-directory.ts';
+import { ServerMetrics } from './metrics.ts';
 import { monotonicClock, type Clock } from './rooms/clock.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
@@ -48,6 +50,7 @@ export interface App {
   scheduler: Scheduler;
   queue: MatchmakingQueue;
   directory: RoomDirectory;
+  metrics: ServerMetrics;
   /** Stops the game loop, disconnects every client and closes the HTTP server. */
   close(): Promise<void>;
 }
@@ -72,9 +75,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     httpCompression: false,
     serveClient: false,
   });
+  const metrics = new ServerMetrics();
   const scheduler = new Scheduler(clock, {
     tickHz: config.tickHz,
     onError: (err) => http.log.error({ err }, 'room tick failed'),
+    onTick: ({ latenessMs, durationMs }) => {
+      metrics.tickLateness.observe(latenessMs);
+      metrics.tickDuration.observe(durationMs);
+    },
   });
   const directory = opts.directory ?? new InMemoryRoomDirectory();
   const queue = opts.queue ?? new InMemoryMatchmakingQueue();
@@ -83,12 +91,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     clock,
     scheduler,
     directory,
-    transportFor: (code) => roomTransport(io, code),
+    transportFor: (code) => roomTransport(io, code, metrics),
     onRoomClosed: (room, reason) => {
       evictMembers(io, room, reason);
       http.log.info({ room: room.code, reason }, 'room closed');
     },
   });
+  metrics.watch({ rooms, queue, scheduler, sockets: () => io.engine.clientsCount });
   let accepting = true;
   attachGateway({
     io,
@@ -98,14 +107,30 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     clock,
     log: http.log,
     snapshotHz: config.snapshotHz,
+    metrics: metrics,
     accepting: () => accepting,
   });
   const lobby = new LobbyPublisher(io, directory);
   scheduler.add(lobby);
 
-  http.get('/api/rooms', { schema: { response: { 200: roomListResponseSchema } } }, async () => ({
-    rooms: directory.list(),
-  }));
+  // The HTTP API is rate-limited per client address; health and metrics stay open for probes.
+  await http.register(fastifyRateLimit, {
+    global: false,
+    max: config.apiRequestsPerMinute,
+    timeWindow: 60_000,
+  });
+  http.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  http.get(
+    '/api/rooms',
+    { config: { rateLimit: {} }, schema: { response: { 200: roomListResponseSchema } } },
+    async () => ({
+      rooms: directory.list(),
+    }),
+  );
 
   http.get('/healthz', async () => ({
     status: 'ok',
@@ -126,6 +151,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   http.addHook('preClose', async () => {
     accepting = false;
+    // Tell everyone first: the client shows "server restarting" and socket.io reconnects by itself.
+    io.emit('server:restarting', { inMs: 0 });
     scheduler.stop();
     lobby.dispose();
     io.disconnectSockets(true);
@@ -140,6 +167,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     scheduler,
     queue,
     directory,
+    metrics: metrics,
     close: async () => {
       await http.close();
     },

@@ -21,6 +21,8 @@ export interface Config {
   privateRoomJoinDeadlineMs: number;
   /** A finished room lingers this long for a rematch, then closes. */
   finishedRoomTtlMs: number;
+  /** Requests per minute per client address on the HTTP API (/api/*). */
+  apiRequestsPerMinute: number;
   /** Folder with the built client (index.html); null serves no static files. */
   clientDir: string | null;
   logLevel: string;
@@ -44,6 +46,7 @@ export const DEFAULT_CONFIG: Config = {
   reconnectGraceMs: 15_000,
   privateRoomJoinDeadlineMs: 10 * 60_000,
   finishedRoomTtlMs: 2 * 60_000,
+  apiRequestsPerMinute: 120,
   clientDir: DEFAULT_CLIENT_DIR,
   logLevel: 'info',
 };

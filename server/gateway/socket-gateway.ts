@@ -23,7 +23,9 @@ import type { MatchmakingQueue } from '../lobby/matchmaking-queue.ts';
 import type { Clock } from '../rooms/clock.ts';
 import type { GameRoom, RoomTransport } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import { LOBBY_CHANNEL } from './lobby-publisher.ts';
+import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
 
 export interface SocketData {
   code: string | null;
@@ -62,8 +64,7 @@ export interface GatewayDeps {
   clock: Clock;
   log: FastifyBaseLogger;
   snapshotHz: number;
-  /** Counted per rejected message, by error code. */
-  onRejected?: (code: ErrorCode) => void;
+  metrics: ServerMetrics;
   /** False once the server is shutting down: no new rooms. */
   accepting: () => boolean;
 }
@@ -71,10 +72,15 @@ export interface GatewayDeps {
 const channel = (code: string) => `room:${code}`;
 
 /** Binds a room to socket.io: the only place rooms meet sockets. */
-export function roomTransport(io: GameServer, code: string): RoomTransport {
+export function roomTransport(io: GameServer, code: string, metrics: ServerMetrics): RoomTransport {
   const ch = channel(code);
   return {
-    broadcastSnapshot: (bytes) => io.to(ch).emit('snapshot', bytes),
+    broadcastSnapshot: (bytes) => {
+      // Encoded once by the room; socket.io frames the same bytes for every member.
+      io.to(ch).emit('snapshot', bytes);
+      metrics.snapshots.inc();
+      metrics.snapshotBytes.inc(bytes.byteLength * (io.sockets.adapter.rooms.get(ch)?.size ?? 0));
+    },
     broadcastState: (info) => io.to(ch).emit('room:state', info),
     sendSnapshot: (memberId, bytes) => io.to(memberId).emit('snapshot', bytes),
   };
@@ -106,13 +112,13 @@ function splitArgs(args: unknown[]): { payload: unknown; ack: ((res: unknown) =>
  * throw out of here.
  */
 export function attachGateway(deps: GatewayDeps): void {
-  const { io, rooms, queue, log } = deps;
+  const { io, rooms, queue, log, metrics } = deps;
   const rulesInfo = (): RulesInfo => ({ ...rooms.rules, snapshotHz: deps.snapshotHz });
 
   io.use((socket, next) => {
     const auth = handshakeSchema.safeParse(socket.handshake.auth);
     if (!auth.success || auth.data.v !== PROTOCOL_VERSION) {
-      deps.onRejected?.(ErrorCode.PROTOCOL_MISMATCH);
+      metrics.rejected.inc({ code: ErrorCode.PROTOCOL_MISMATCH });
       const err = new Error(ErrorCode.PROTOCOL_MISMATCH) as Error & { data?: unknown };
       err.data = errorPayload(ErrorCode.PROTOCOL_MISMATCH);
       next(err);
@@ -160,7 +166,7 @@ export function attachGateway(deps: GatewayDeps): void {
   };
 
   const failure = (code: ErrorCode): Failure => {
-    deps.onRejected?.(code);
+    metrics.rejected.inc({ code });
     return { ok: false, error: code, message: errorPayload(code).message };
   };
 
@@ -198,6 +204,28 @@ export function attachGateway(deps: GatewayDeps): void {
       if (ack) ack(f);
       else socket.emit('server:error', { code: f.error, message: f.message });
     };
+    // Every inbound packet passes the rate limiter first: excess is dropped (acked events hear
+    // RATE_LIMITED), and a socket that keeps flooding is disconnected with a reason.
+    const bucket = new TokenBucket(SOCKET_BURST, SOCKET_MESSAGES_PER_S, deps.clock.now());
+    const abuse = new TokenBucket(SOCKET_ABUSE_DROPS, SOCKET_ABUSE_DROPS / 5, deps.clock.now());
+    socket.use((packet, next) => {
+      const now = deps.clock.now();
+      if (bucket.take(now)) return next();
+      if (packet[0] === 'input') metrics.inputsDropped.inc({ reason: 'rate_limited' });
+      if (!abuse.take(now)) {
+        if (socket.connected) {
+          metrics.disconnectedAbusers.inc();
+          reject(ErrorCode.RATE_LIMITED, null);
+          slog.warn('disconnecting a flooding client');
+          socket.disconnect(true);
+        }
+        return;
+      }
+      const ack = splitArgs(packet.slice(1)).ack;
+      if (ack) reject(ErrorCode.RATE_LIMITED, ack);
+      else metrics.rejected.inc({ code: ErrorCode.RATE_LIMITED });
+    });
+
     const currentRoom = (): GameRoom | undefined =>
       socket.data.code === null ? undefined : rooms.get(socket.data.code);
 
@@ -332,13 +360,18 @@ export function attachGateway(deps: GatewayDeps): void {
     on(
       'input',
       (payload) => {
+        metrics.inputsReceived.inc();
         const msg = inputSchema.safeParse(payload);
-        if (!msg.success) return reject(ErrorCode.BAD_REQUEST, null);
         const room = currentRoom();
-        if (!room) return reject(ErrorCode.NOT_IN_ROOM, null);
-        const [seq, intent, ticks] = msg.data;
-        const error = room.input(socket.id, seq, intent, ticks);
-        if (error) reject(error, null);
+        const error = !msg.success
+          ? ErrorCode.BAD_REQUEST
+          : !room
+            ? ErrorCode.NOT_IN_ROOM
+            : room.input(socket.id, msg.data[0], msg.data[1], msg.data[2]);
+        if (error) {
+          metrics.inputsDropped.inc({ reason: error });
+          reject(error, null);
+        }
       },
       false,
     );

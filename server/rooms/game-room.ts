@@ -117,6 +117,11 @@ export class GameRoom implements Tickable {
     return n;
   }
 
+  /** Seated people with a live connection (computer players excluded). */
+  get connectedPlayers(): number {
+    return this.seats.filter((s) => s !== null && s.memberId !== null && !this.bots.has(s.memberId)).length;
+  }
+
   memberIds(): string[] {
     return [...this.members.keys()];
   }

@@ -1,0 +1,142 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ROOM_PHASES } from '../shared/protocol/messages.ts';
+import type { MatchmakingQueue } from './lobby/matchmaking-queue.ts';
+import type { RoomManager } from './rooms/room-manager.ts';
+import type { Scheduler } from './rooms/scheduler.ts';
+
+/** Buckets in ms: a 60 Hz tick is 16.7 ms; lateness targets are a few ms. */
+const TICK_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 25, 50, 100, 250];
+
+export interface MetricsSources {
+  rooms: RoomManager;
+  queue: MatchmakingQueue;
+  scheduler: Scheduler;
+  sockets: () => number;
+}
+
+/** Prometheus metrics of one server (its own registry: several apps in one test process never clash). */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly tickDuration = new Histogram({
+    name: 'pong_tick_duration_ms',
+    help: 'Time to step every room in one scheduler tick, ms',
+    buckets: TICK_BUCKETS_MS,
+    registers: [this.registry],
+  });
+  readonly tickLateness = new Histogram({
+    name: 'pong_tick_lateness_ms',
+    help: 'How late a tick started compared to its schedule, ms',
+    buckets: TICK_BUCKETS_MS,
+    registers: [this.registry],
+  });
+  readonly snapshotBytes = new Counter({
+    name: 'pong_snapshot_bytes_sent_total',
+    help: 'Snapshot payload bytes sent, summed over recipients',
+    registers: [this.registry],
+  });
+  readonly snapshots = new Counter({
+    name: 'pong_snapshots_broadcast_total',
+    help: 'Snapshots encoded and broadcast (once per room per snapshot)',
+    registers: [this.registry],
+  });
+  readonly inputsReceived = new Counter({
+    name: 'pong_inputs_received_total',
+    help: 'Input messages received',
+    registers: [this.registry],
+  });
+  readonly inputsDropped = new Counter({
+    name: 'pong_inputs_dropped_total',
+    help: 'Input messages dropped, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'pong_rejected_messages_total',
+    help: 'Client messages refused, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly disconnectedAbusers = new Counter({
+    name: 'pong_abusive_disconnects_total',
+    help: 'Sockets disconnected for flooding',
+    registers: [this.registry],
+  });
+  readonly droppedTicks = new Gauge({
+    name: 'pong_scheduler_dropped_ticks',
+    help: 'Ticks skipped because the process stalled beyond the catch-up cap',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Registers the gauges read from the live server at scrape time. */
+  watch(src: MetricsSources): void {
+    new Gauge({
+      name: 'pong_rooms',
+      help: 'Rooms, by phase',
+      labelNames: ['phase'] as const,
+      registers: [this.registry],
+      collect() {
+        const counts = Object.fromEntries(ROOM_PHASES.map((p) => [p, 0])) as Record<string, number>;
+        for (const room of src.rooms.all()) counts[room.phase] = (counts[room.phase] ?? 0) + 1;
+        for (const [phase, n] of Object.entries(counts)) this.set({ phase }, n);
+      },
+    });
+    new Gauge({
+      name: 'pong_players',
+      help: 'Players connected to a seat',
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const room of src.rooms.all()) n += room.connectedPlayers;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'pong_spectators',
+      help: 'Spectators in rooms',
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const room of src.rooms.all()) n += room.spectatorCount;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'pong_queue_length',
+      help: 'Players waiting for a quick match',
+      registers: [this.registry],
+      collect() {
+        this.set(src.queue.size);
+      },
+    });
+    new Gauge({
+      name: 'pong_scheduler_targets',
+      help: 'Things the game loop steps (rooms, computer players, lobby publisher)',
+      registers: [this.registry],
+      collect() {
+        this.set(src.scheduler.size);
+      },
+    });
+    new Gauge({
+      name: 'pong_sockets',
+      help: 'Connected socket.io clients',
+      registers: [this.registry],
+      collect() {
+        this.set(src.sockets());
+      },
+    });
+    const dropped = this.droppedTicks;
+    new Gauge({
+      name: 'pong_scheduler_ticks',
+      help: 'Ticks run by the game loop',
+      registers: [this.registry],
+      collect() {
+        this.set(src.scheduler.ticks);
+        dropped.set(src.scheduler.droppedTicks);
+      },
+    });
+  }
+}
