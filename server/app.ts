@@ -94,7 +94,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     transportFor: (code) => roomTransport(io, code, metrics),
     onRoomClosed: (room, reason) => {
       evictMembers(io, room, reason);
-      http.log.info({ room: room.code, reason }, 'room closed');
+      http.log.info({ room: room.id, reason }, 'room closed');
     },
   });
   metrics.watch({ rooms, queue, scheduler, sockets: () => io.engine.clientsCount });

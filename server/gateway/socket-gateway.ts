@@ -389,8 +389,9 @@ export function attachGateway(deps: GatewayDeps): void {
       const code = socket.data.code;
       if (code === null) return;
       socket.data.code = null;
-      rooms.get(code)?.leave(socket.id);
-      slog.info({ room: code, reason }, 'left room on disconnect');
+      const room = rooms.get(code);
+      room?.leave(socket.id);
+      slog.info({ room: room?.id, reason }, 'left room on disconnect');
     });
   });
 }
