@@ -306,6 +306,16 @@ describe('InputQueue with a predicting client', () => {
     expect(at9.paddle).not.toBe(predicted[9]);
   });
 
+  it('a client always exactly one tick late still turns: guesses follow the newest repaid intent', () => {
+    const intents: Intent[] = [...Array<Intent>(10).fill(1), ...Array<Intent>(20).fill(-1)];
+    const messages = batch(intents, 1, [1]);
+    const server = serve(messages, 30);
+    // Every tick is a guess, and each guess repeats the intent the client had one tick earlier.
+    expect(server.every((t) => t.improvised)).toBe(true);
+    expect(server.map((t) => t.intent)).toEqual([0, ...intents.slice(0, 29)]);
+    expect(server.map((t) => t.ack)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
   it('over random lag: real ticks apply the client intent for the acked seq; guesses repeat the held one', () => {
     fc.assert(
       fc.property(

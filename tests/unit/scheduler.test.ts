@@ -100,7 +100,15 @@ describe('Scheduler with a ManualClock', () => {
 
   it('when the work is longer than the period, catches up to the cap, drops the rest and stays on the grid', () => {
     const clock = new ManualClock();
-    const scheduler = new Scheduler(clock, { tickHz: 50, maxCatchUpTicks: 3 });
+    let ticks = 0;
+    const scheduler = new Scheduler(clock, {
+      tickHz: 50,
+      maxCatchUpTicks: 3,
+      // Without a cap this would never return: fail instead of hanging.
+      onTick: () => {
+        if ((ticks += 1) > 10_000) throw new Error('runaway catch-up');
+      },
+    });
     const target = new Recorder(clock, 30);
     scheduler.add(target);
     driveTo(clock, scheduler, 3000);

@@ -57,6 +57,28 @@ describe('snapshot codec', () => {
     );
   });
 
+  it('lays the bytes out as documented: little-endian, positions as u16 over the whole field', () => {
+    const bytes = encodeSnapshot({
+      serverTimeMs: 0x01020304,
+      phase: 'paused',
+      ball: { x: FIELD_WIDTH_PX, y: 0 },
+      paddles: [FIELD_HEIGHT_PX, FIELD_HEIGHT_PX / 2],
+      scores: [3, 250],
+      acks: [0x1234, 0xabcd],
+      timerTenths: 42,
+    });
+    // prettier-ignore
+    expect(Array.from(bytes)).toEqual([
+      SNAPSHOT_FORMAT, RoomPhase.paused,
+      0x04, 0x03, 0x02, 0x01,
+      0xff, 0xff, 0x00, 0x00,
+      0xff, 0xff, 0x00, 0x80,
+      3, 250,
+      0x34, 0x12, 0xcd, 0xab,
+      42,
+    ]);
+  });
+
   it('round-trips positions within QUANTIZATION_ERROR_PX', () => {
     const halfway = (k: number): Snapshot => ({
       serverTimeMs: 0,
