@@ -28,7 +28,9 @@ export class Scheduler {
   private readonly targets = new Set<Tickable>();
   private readonly periodMs: number;
   private readonly maxCatchUp: number;
-  private nextMs: number;
+  /** Ticks are due at originMs + k * periodMs: computed, never summed, so rounding cannot drift. */
+  private originMs: number;
+  private nextIndex = 1;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Ticks dropped because the process stalled longer than the catch-up cap. */
   droppedTicks = 0;
@@ -40,7 +42,12 @@ export class Scheduler {
   ) {
     this.periodMs = 1000 / opts.tickHz;
     this.maxCatchUp = opts.maxCatchUpTicks ?? 5;
-    this.nextMs = clock.now() + this.periodMs;
+    this.originMs = clock.now();
+  }
+
+  private get nextMs(): number {
+    // (k * 1000) / hz is exact for whole-ms schedules (tick 60 at 60 Hz is 1000 ms, not 1000.0000000000001).
+    return this.originMs + (this.nextIndex * 1000) / this.opts.tickHz;
   }
 
   get size(): number {
@@ -75,7 +82,7 @@ export class Scheduler {
       }
       const after = this.clock.now();
       this.opts.onTick?.({ latenessMs: now - scheduled, durationMs: after - now });
-      this.nextMs += this.periodMs;
+      this.nextIndex += 1;
       this.ticks += 1;
       ran += 1;
       now = after;
@@ -83,7 +90,7 @@ export class Scheduler {
     if (now >= this.nextMs) {
       const behind = Math.floor((now - this.nextMs) / this.periodMs) + 1;
       this.droppedTicks += behind;
-      this.nextMs += behind * this.periodMs;
+      this.nextIndex += behind;
     }
     return ran;
   }
@@ -91,7 +98,8 @@ export class Scheduler {
   /** Drives runDue() with one timer for the whole process. */
   start(): void {
     if (this.timer) return;
-    this.nextMs = this.clock.now() + this.periodMs;
+    this.originMs = this.clock.now();
+    this.nextIndex = 1;
     const loop = () => {
       this.runDue();
       this.timer = setTimeout(loop, Math.max(0, this.nextMs - this.clock.now()));
