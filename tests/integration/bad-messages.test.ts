@@ -20,6 +20,8 @@ import { PlayerBot } from '../support/player-bot.ts';
 
 const env = useTestEnv();
 const MATCH_MS = 20_000;
+/** Far more than the limiter's burst plus the drops it tolerates before disconnecting. */
+const FLOOD_MESSAGES = 2_000;
 
 /** Every server:error a client receives, so a test can prove no unexpected one came. */
 function recordErrors(client: GameClient): ErrorPayload[] {
@@ -177,5 +179,36 @@ describe('bad messages get an error code and the match goes on', () => {
     expect(rightErrors.length).toBe(MALFORMED_INPUTS.length + 3);
     expect(spectatorErrors.length).toBe(1);
     expect(strangerErrors.length).toBe(1);
+  });
+});
+
+describe('per-socket rate limit', () => {
+  it('a flooding client hears RATE_LIMITED, is then cut off, and the match does not notice', async () => {
+    const server = await env.startServer({ pointsToWin: 11 });
+    const { left, code } = await env.startMatch(server);
+    const flooder = await env.connected(server);
+    await joinRoom(flooder, { code });
+    const errors = recordErrors(flooder);
+    const answers: unknown[] = [];
+    const cut = waitFor(flooder, 'disconnect');
+    const gone = waitFor(left, 'room:state', (s) => s.spectators === 0);
+
+    const raw = flooder as unknown as UntypedClient;
+    for (let i = 0; i < FLOOD_MESSAGES; i += 1) raw.emit('time:ping', (res: unknown) => answers.push(res));
+    const [reason] = await cut;
+
+    expect(reason).toBe('io server disconnect');
+    expect(errors.map((e) => e.code)).toContain('RATE_LIMITED');
+    // Past the burst, messages are refused in their ack until the socket is dropped. (The burst's
+    // own answers may never come: they are dispatched a tick later, after the disconnect.)
+    const served = answers.filter((a) => typeof a === 'number').length;
+    const limited = answers.filter((a) => (a as { error?: unknown }).error === 'RATE_LIMITED').length;
+    expect(limited).toBeGreaterThan(0);
+    expect(served + limited).toBeLessThan(FLOOD_MESSAGES);
+    await gone;
+
+    const before = await waitForSnapshot(left);
+    const after = await waitForSnapshot(left, (s) => s.serverTimeMs > before.serverTimeMs + 200);
+    expect(after.phase).toMatch(/^(countdown|playing)$/);
   });
 });

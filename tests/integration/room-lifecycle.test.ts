@@ -65,7 +65,7 @@ describe('room lifecycle over sockets', () => {
     const [resumedState] = await resumed;
     expect(resumedState.players.map((p) => p?.connected)).toEqual([true, true]);
 
-    // The new socket starts from a full snapshot of the match as it stood.
+    // The new socket's first snapshot shows the match as it stood.
     const welcome = await waitForSnapshot(back);
     expect(welcome.scores).toEqual(frozen.scores);
     new PlayerBot(back, { intent: 1 }).start();
