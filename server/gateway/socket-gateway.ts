@@ -19,7 +19,7 @@ import {
   watchSchema,
 } from '../../shared/protocol/schemas.ts';
 import type { RoomDirectory } from '../lobby/room-directory.ts';
-import type { MatchmakingQueue } from '../lobby/matchmaking-queue.ts';
+import type { MatchmakingQueue, QueueEntry } from '../lobby/matchmaking-queue.ts';
 import type { Clock } from '../rooms/clock.ts';
 import type { GameRoom, RoomTransport } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
@@ -174,13 +174,25 @@ export function attachGateway(deps: GatewayDeps): void {
     for (const { a, b } of queue.tryMatch()) {
       const sa = io.sockets.sockets.get(a.socketId);
       const sb = io.sockets.sockets.get(b.socketId);
-      if (!sa?.connected || !sb?.connected || sa.data.code !== null || sb.data.code !== null) {
-        // One side vanished between enqueue and pairing: the other keeps waiting.
+      // queue:join refuses a player already in a live match, but they may have sat down in another
+      // tab since they queued: pairing them would put them in two matches.
+      const busy = (e: QueueEntry) => rooms.hasLiveSeat(e.playerId);
+      if (
+        !sa?.connected ||
+        !sb?.connected ||
+        sa.data.code !== null ||
+        sb.data.code !== null ||
+        busy(a) ||
+        busy(b)
+      ) {
+        // One side vanished or is busy elsewhere: the other keeps waiting.
         for (const [s, e] of [
           [sa, a],
           [sb, b],
         ] as const) {
-          if (s?.connected && s.data.code === null) queue.enqueue(e);
+          if (!s?.connected || s.data.code !== null) continue;
+          if (busy(e)) s.emit('queue:left', { reason: 'You are already playing in another tab.' });
+          else queue.enqueue(e);
         }
         continue;
       }
