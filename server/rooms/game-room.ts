@@ -86,6 +86,8 @@ export class GameRoom implements Tickable {
   private lastScores = '0:0';
   /** Members that are not people (the computer player): they never keep a room alive. */
   private readonly bots = new Set<string>();
+  /** Things stepped at the start of this room's tick (its computer player), released with the room. */
+  private readonly companions: Tickable[] = [];
 
   constructor(private readonly opts: GameRoomOptions) {
     this.code = opts.code;
@@ -181,9 +183,13 @@ export class GameRoom implements Tickable {
     };
   }
 
-  /** Seats a computer player: same seat rules and input path as a person. */
-  joinBot(memberId: string, nickname: string): JoinOutcome {
+  /**
+   * Seats a computer player: same seat rules and input path as a person. It is stepped at the start
+   * of each of this room's ticks, so its input for a tick is queued before the tick consumes it.
+   */
+  joinBot(memberId: string, nickname: string, player: Tickable): JoinOutcome {
     this.bots.add(memberId);
+    this.companions.push(player);
     return this.join(memberId, nickname);
   }
 
@@ -240,6 +246,7 @@ export class GameRoom implements Tickable {
     if (this.closed) return;
     this.lastTickMs = scheduledMs;
     this.tickCount += 1;
+    for (const companion of this.companions) companion.tick(scheduledMs);
     this.expireSeats(scheduledMs);
     if (this.closed) return;
     this.advanceMatch();
@@ -315,6 +322,7 @@ export class GameRoom implements Tickable {
     if (this.closed) return true;
     this.closed = true;
     this.pendingWelcome.clear();
+    this.companions.length = 0;
     this.opts.onClose(this, reason);
     return true;
   }

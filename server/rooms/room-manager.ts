@@ -32,7 +32,6 @@ export interface RoomManagerDeps {
 export class RoomManager {
   private readonly rooms = new Map<string, GameRoom>();
   private readonly byId = new Map<string, GameRoom>();
-  private readonly computers = new Map<string, ComputerPlayer>();
   readonly rules: Rules;
   createdTotal = 0;
 
@@ -91,9 +90,6 @@ export class RoomManager {
         this.rooms.delete(r.code);
         this.byId.delete(r.id);
         this.deps.scheduler.remove(r);
-        const computer = this.computers.get(r.code);
-        if (computer) this.deps.scheduler.remove(computer);
-        this.computers.delete(r.code);
         if (listed) directory.remove(r.id);
         this.deps.onRoomClosed?.(r, reason);
       },
@@ -115,9 +111,7 @@ export class RoomManager {
   addComputer(room: GameRoom, level: ComputerLevel): ComputerPlayer {
     const seat = room.info().players[0] === null ? 0 : 1;
     const computer = new ComputerPlayer(room, seat, level);
-    room.joinBot(computer.memberId, `Computer (${level})`);
-    this.computers.set(room.code, computer);
-    this.deps.scheduler.add(computer);
+    room.joinBot(computer.memberId, `Computer (${level})`, computer);
     return computer;
   }
 
