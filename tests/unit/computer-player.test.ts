@@ -175,7 +175,10 @@ describe('ComputerPlayer input path', () => {
     expect(p.h.room.phase).toBe('finished');
     expect(moves).toBeGreaterThan(100);
 
-    expect([...used].sort()).toEqual(['id', 'info', 'input', 'isClosed', 'snapshot']);
+    // It reads the room and sends inputs; it never reaches for anything else.
+    const allowed = new Set(['id', 'info', 'input', 'isClosed', 'snapshot']);
+    expect([...used].filter((m) => !allowed.has(m))).toEqual([]);
+    expect(used.has('input') && used.has('snapshot')).toBe(true);
     expect(inputs.length).toBeGreaterThan(1_000);
     const odd = inputs.filter(
       ([memberId, seq, intent, ticks], i) =>
