@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'deploy',
-          include: ['tests/deploy/**/*.test.ts'],
+          include: ['tests/deploy/**/*.test.ts', 'tests/bench/**/*.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 300_000,

@@ -1,0 +1,740 @@
+/**
+ * `npm run bench`: server cost of our production build against a floor server, as ratios measured
+ * in the same run. For each room count R it runs ours, floor, ours, floor (so machine drift hits
+ * both), each with its own server child (pinned to one CPU) and load-generator child (pinned to
+ * another), measures a steady window, prints a table and writes bench/results/latest.json.
+ * See bench/README.md for what each figure means.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SNAPSHOT_HZ, DEFAULT_TICK_HZ } from '../shared/constants.ts';
+import {
+  hasTaskset,
+  liveChildren,
+  spawnPinned,
+  stopChild,
+  waitForExit,
+  waitForLine,
+  waitForMessage,
+} from './lib/children.ts';
+import { summariseCpuProfile } from './lib/cpu-profile.ts';
+import type { LoadGenMessage, LoadGenWindowStats, RunnerMessage, Variant } from './lib/messages.ts';
+import {
+  allowedCpus,
+  clockTicksPerSecond,
+  coreTimes,
+  hasProcFs,
+  processCpuMs,
+  type CoreTimes,
+} from './lib/proc-cpu.ts';
+import {
+  histogram,
+  histogramDelta,
+  histogramQuantile,
+  parsePrometheusText,
+  scalar,
+  SCHEDULER_TICKS_METRIC,
+  TICK_LATENESS_METRIC,
+  type Sample,
+} from './lib/prometheus.ts';
+import { mean, round } from './lib/stats.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SERVER_ENTRY = 'dist/server/main.js';
+const DEFAULT_OUT = 'bench/results/latest.json';
+const PROFILE_DIR = 'tmp/bench-profile';
+const VARIANTS: readonly Variant[] = ['ours', 'floor'];
+/** Matches long enough that no room finishes inside a window: every room keeps simulating. */
+const POINTS_TO_WIN = 99;
+/** Between "everyone joined" and the window: join bursts and JIT warm-up settle. */
+const DEFAULT_WARMUP_S = 2;
+/** The line each server prints once it listens; group 1 is the port (both listen on PORT=0). */
+const READY_LINE = /https?:\/\/[^\s/]+:(\d+)\//;
+const READY_TIMEOUT_MS = 30_000;
+const JOIN_TIMEOUT_BASE_MS = 30_000;
+const JOIN_TIMEOUT_PER_ROOM_MS = 200;
+
+/** The issue's targets. */
+const TARGET_ROOMS = 200;
+const TARGET_CPU_RATIO = 1.3;
+const TARGET_BYTES_PER_CLIENT_SEC = 1200;
+const TARGET_TICK_LATENESS_P99_MS = 4;
+/** "60 ticks per second held": at least this share of TICK_HZ over the window. */
+const TICKS_HELD_FRACTION = 0.99;
+/** Other processes taking more than this share of the server's core make latency figures noisy. */
+const NOISY_CORE_PCT = 20;
+
+interface Options {
+  rooms: number[];
+  seconds: number;
+  warmupS: number;
+  passes: number;
+  skipBuild: boolean;
+  out: string;
+  profile: boolean;
+}
+
+const USAGE = `usage: tsx bench/run.ts [--rooms 50,200] [--seconds 15] [--warmup 2] [--passes 2]
+                         [--quick] [--skip-build] [--out ${DEFAULT_OUT}] [--profile]
+  --quick       one pass per variant at R=100 with a 10 s window (CI-sized)
+  --skip-build  use dist/ as it is (default: rebuild the server when its sources are newer)
+  --profile     run each server once at the largest R under node --cpu-prof (${PROFILE_DIR}/)
+                and print where its CPU goes; writes no results`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rooms: { type: 'string' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      passes: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'skip-build': { type: 'boolean', default: false },
+      out: { type: 'string', default: DEFAULT_OUT },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const positive = (raw: string, name: string, integer: boolean) => {
+    const n = Number(raw);
+    if (!(n > 0) || (integer && !Number.isInteger(n))) throw new Error(`${name}: expected a positive number`);
+    return n;
+  };
+  const nonNegative = (raw: string, name: string) => {
+    const n = Number(raw);
+    if (!(n >= 0)) throw new Error(`${name}: expected a number ≥ 0`);
+    return n;
+  };
+  const rooms = (values.rooms ?? (values.quick ? '100' : '50,200'))
+    .split(',')
+    .map((r) => positive(r.trim(), '--rooms', true));
+  return {
+    rooms,
+    seconds: positive(values.seconds ?? (values.quick ? '10' : '15'), '--seconds', false),
+    warmupS: values.warmup === undefined ? DEFAULT_WARMUP_S : nonNegative(values.warmup, '--warmup'),
+    passes: positive(values.passes ?? (values.quick ? '1' : '2'), '--passes', true),
+    skipBuild: values['skip-build'],
+    out: resolve(ROOT, values.out),
+    profile: values.profile,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Build
+
+function newestMtime(dir: string): number {
+  let newest = statSync(dir).mtimeMs;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+async function ensureServerBuild(skipBuild: boolean): Promise<void> {
+  const entry = join(ROOT, SERVER_ENTRY);
+  if (skipBuild) {
+    if (!existsSync(entry)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
+    return;
+  }
+  const builtAt = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+  const sources = Math.max(...['server', 'shared'].map((d) => newestMtime(join(ROOT, d))));
+  if (sources <= builtAt) return;
+  console.log('bench: building the server (its sources are newer than dist/)');
+  const npmCli = process.env.npm_execpath;
+  const [cmd, ...prefix] = npmCli && /\.[cm]?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
+  const build = spawnPinned(null, cmd as string, [...prefix, 'run', 'build:server'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  const exit = await waitForExit(build);
+  if (exit.code !== 0) throw new Error('the server build failed');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One run: one server, one load generator, one window
+
+interface Pins {
+  server: number | null;
+  loadGen: number | null;
+}
+
+interface Scrape {
+  samples: Sample[];
+  /** When the server produced it (midpoint of the request). */
+  atMs: number;
+}
+
+async function scrape(url: string): Promise<Scrape> {
+  const sent = performance.now();
+  const res = await fetch(`${url}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  const text = await res.text();
+  return { samples: parsePrometheusText(text), atMs: (sent + performance.now()) / 2 };
+}
+
+/** What one run measured; all rates are over its steady window. */
+interface PassResult {
+  pass: number;
+  windowS: number;
+  joinS: number;
+  serverCpuMs: number;
+  /** Server CPU over the window, % of one core. */
+  serverCpuPct: number;
+  cpuMsPerRoomSec: number;
+  bytesPerClientSec: { player: number; spectator: number };
+  snapshotsPerClientSec: { player: number; spectator: number };
+  snapshotIntervalMs: { p50: number; p99: number; max: number };
+  tickLatenessMs: { p50: number; p99: number };
+  ticksPerSec: number;
+  loadGen: {
+    cpuPct: number;
+    loopDelayP99Ms: number;
+    saturated: boolean;
+    /** CPU the rest of the machine took on the generator's core, % (null: not pinned). */
+    otherLoadOnCpuPct: number | null;
+  };
+  /** CPU the rest of the machine took on the server's core during the window, % (null: not pinned). */
+  otherLoadOnServerCpuPct: number | null;
+  trusted: boolean;
+  /** Why the figures cannot be trusted (the load generator saturated, clients dropped, …). */
+  problems: string[];
+  /** What makes them noisier without making them wrong (a busy machine). */
+  warnings: string[];
+}
+
+interface RunSpec {
+  variant: Variant;
+  rooms: number;
+  pass: number;
+  opts: Options;
+  pins: Pins;
+  /** Extra node flags for the server process (--cpu-prof …). */
+  serverNodeArgs?: string[];
+}
+
+function serverCommand(spec: RunSpec): string[] {
+  const flags = spec.serverNodeArgs ?? [];
+  if (spec.variant === 'ours') return [...flags, SERVER_ENTRY];
+  // tsx as an in-process loader (not the tsx CLI, which would run the floor in a grandchild):
+  // its compile time is spent before the ready line, outside every measurement.
+  return [...flags, '--import', 'tsx', 'bench/floor-server.ts'];
+}
+
+async function runOnce(spec: RunSpec): Promise<PassResult> {
+  const { variant, rooms, opts, pins } = spec;
+  const tag = `[${variant} R=${rooms} pass ${spec.pass}/${opts.passes}]`;
+  const env = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    TICK_HZ: String(DEFAULT_TICK_HZ),
+    SNAPSHOT_HZ: String(DEFAULT_SNAPSHOT_HZ),
+    POINTS_TO_WIN: String(POINTS_TO_WIN),
+  };
+  const children: ChildProcess[] = [];
+  const serverLines: string[] = [];
+  let serverLogLines = 0;
+  let ready = false;
+  try {
+    const server = spawnPinned(pins.server, process.execPath, serverCommand(spec), {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(server);
+    const keep = (line: string) => {
+      if (ready) serverLogLines += 1;
+      serverLines.push(line);
+      if (serverLines.length > 20) serverLines.shift();
+    };
+    server.stderr?.setEncoding('utf8').on('data', (chunk: string) => chunk.split('\n').forEach(keep));
+    const port = Number((await waitForLine(server, READY_LINE, READY_TIMEOUT_MS, keep))[1]);
+    ready = true;
+    const url = `http://127.0.0.1:${port}`;
+    const pid = server.pid as number;
+
+    const loadGen = spawnPinned(
+      pins.loadGen,
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/load-generator.ts',
+        ...['--variant', variant, '--url', url, '--rooms', String(rooms)],
+        ...['--tick-hz', String(DEFAULT_TICK_HZ), '--snapshot-hz', String(DEFAULT_SNAPSHOT_HZ)],
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    children.push(loadGen);
+    const fromGen =
+      <T>(type: string, pick: (m: LoadGenMessage) => T | undefined) =>
+      (raw: unknown) => {
+        const m = raw as LoadGenMessage;
+        if (m.type === 'error') throw new Error(`load generator: ${m.message}`);
+        return m.type === type ? pick(m) : undefined;
+      };
+    const tell = (msg: RunnerMessage) => loadGen.send(msg);
+
+    const joinStarted = performance.now();
+    await waitForMessage(
+      loadGen,
+      fromGen('joined', (m) => (m.type === 'joined' ? m : undefined)),
+      JOIN_TIMEOUT_BASE_MS + rooms * JOIN_TIMEOUT_PER_ROOM_MS,
+      `${tag} joining`,
+    );
+    const joinS = (performance.now() - joinStarted) / 1000;
+    console.log(`${tag} ${rooms * 3} clients joined in ${joinS.toFixed(1)} s; measuring ${opts.seconds} s`);
+    await delay(opts.warmupS * 1000);
+
+    // Window: metrics scraped just outside the CPU readings, so scraping is not billed to the window.
+    const m0 = await scrape(url);
+    const core0 = pins.server === null ? null : coreTimes(pins.server);
+    const genCore0 = pins.loadGen === null ? null : coreTimes(pins.loadGen);
+    const cpu0 = processCpuMs(pid);
+    const t0 = performance.now();
+    tell({ type: 'window-start' });
+    await delay(opts.seconds * 1000);
+    const cpu1 = processCpuMs(pid);
+    const t1 = performance.now();
+    const core1 = pins.server === null ? null : coreTimes(pins.server);
+    const genCore1 = pins.loadGen === null ? null : coreTimes(pins.loadGen);
+    const statsP = waitForMessage(
+      loadGen,
+      fromGen('window', (m) => (m.type === 'window' ? m.stats : undefined)),
+      30_000,
+      `${tag} window report`,
+    );
+    tell({ type: 'window-end' });
+    const m1 = await scrape(url);
+    const stats = await statsP;
+    tell({ type: 'stop' });
+    await stopChild(loadGen);
+    const serverExit = await stopChild(server);
+    if (serverExit.code !== 0 && serverExit.signal !== 'SIGTERM') {
+      throw new Error(`${variant} server exited with ${serverExit.signal ?? serverExit.code}`);
+    }
+    return measure({
+      spec,
+      joinS,
+      windowMs: t1 - t0,
+      cpuMs: cpu1 - cpu0,
+      m0,
+      m1,
+      stats,
+      core0,
+      core1,
+      genCore0,
+      genCore1,
+      serverLogLines,
+    });
+  } catch (err) {
+    const tail = serverLines.filter((l) => l.trim() !== '').slice(-10);
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`${tag} ${msg}${tail.length ? `\nserver output:\n  ${tail.join('\n  ')}` : ''}`, {
+      cause: err,
+    });
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+}
+
+interface Measured {
+  spec: RunSpec;
+  joinS: number;
+  windowMs: number;
+  cpuMs: number;
+  m0: Scrape;
+  m1: Scrape;
+  stats: LoadGenWindowStats;
+  core0: CoreTimes | null;
+  core1: CoreTimes | null;
+  genCore0: CoreTimes | null;
+  genCore1: CoreTimes | null;
+  serverLogLines: number;
+}
+
+function measure(x: Measured): PassResult {
+  const { spec, stats } = x;
+  const windowS = x.windowMs / 1000;
+  const lateness = histogramDelta(
+    histogram(x.m0.samples, TICK_LATENESS_METRIC),
+    histogram(x.m1.samples, TICK_LATENESS_METRIC),
+  );
+  const ticks = scalar(x.m1.samples, SCHEDULER_TICKS_METRIC) - scalar(x.m0.samples, SCHEDULER_TICKS_METRIC);
+  /** % of the window a core spent on processes other than the one that used `ownMs` of it. */
+  const othersOn = (a: CoreTimes | null, b: CoreTimes | null, ownMs: number) => {
+    if (!a || !b) return null;
+    const busyMs = ((b.busy - a.busy) * 1000) / clockTicksPerSecond();
+    return Math.max(0, ((busyMs - ownMs) / x.windowMs) * 100);
+  };
+  const otherLoad = othersOn(x.core0, x.core1, x.cpuMs);
+  const genOtherLoad = othersOn(x.genCore0, x.genCore1, (stats.cpuPct / 100) * stats.windowMs);
+  const problems: string[] = [];
+  if (stats.saturated) {
+    problems.push(
+      `load generator saturated (CPU ${stats.cpuPct.toFixed(0)}%, loop delay p99 ${stats.loopDelayP99Ms.toFixed(1)} ms` +
+        (genOtherLoad === null ? ')' : `, other processes on its CPU ${genOtherLoad.toFixed(0)}%)`),
+    );
+  }
+  if (stats.disconnects > 0) problems.push(`${stats.disconnects} clients disconnected`);
+  if (stats.serverErrors > 0) problems.push(`${stats.serverErrors} server errors (server:error / room:left)`);
+  if (stats.badFrames > 0) problems.push(`${stats.badFrames} unexpected binary frames`);
+  if (x.serverLogLines > 0) problems.push(`the server logged ${x.serverLogLines} warning lines`);
+  const warnings: string[] = [];
+  if (otherLoad !== null && otherLoad > NOISY_CORE_PCT) {
+    warnings.push(
+      `other processes took ${otherLoad.toFixed(0)}% of the server's CPU ${spec.pins.server} during the window: ` +
+        'latency figures are noisy',
+    );
+  }
+  return {
+    pass: spec.pass,
+    windowS: r(windowS),
+    joinS: r(x.joinS),
+    serverCpuMs: r(x.cpuMs, 0),
+    serverCpuPct: r((x.cpuMs / x.windowMs) * 100, 1),
+    cpuMsPerRoomSec: r(x.cpuMs / spec.rooms / windowS, 4),
+    bytesPerClientSec: {
+      player: r(stats.player.bytesPerClientSec, 1),
+      spectator: r(stats.spectator.bytesPerClientSec, 1),
+    },
+    snapshotsPerClientSec: {
+      player: r(stats.player.snapshotsPerClientSec),
+      spectator: r(stats.spectator.snapshotsPerClientSec),
+    },
+    snapshotIntervalMs: {
+      p50: r(stats.snapshotIntervalMs.p50),
+      p99: r(stats.snapshotIntervalMs.p99),
+      max: r(stats.snapshotIntervalMs.max),
+    },
+    tickLatenessMs: {
+      p50: r(histogramQuantile(lateness, 0.5), 3),
+      p99: r(histogramQuantile(lateness, 0.99), 3),
+    },
+    ticksPerSec: r(ticks / ((x.m1.atMs - x.m0.atMs) / 1000)),
+    loadGen: {
+      cpuPct: r(stats.cpuPct, 1),
+      loopDelayP99Ms: r(stats.loopDelayP99Ms),
+      saturated: stats.saturated,
+      otherLoadOnCpuPct: genOtherLoad === null ? null : r(genOtherLoad, 1),
+    },
+    otherLoadOnServerCpuPct: otherLoad === null ? null : r(otherLoad, 1),
+    trusted: problems.length === 0,
+    problems,
+    warnings,
+  };
+}
+
+/** round() for figures that were measured: a NaN here is a bug, so it stays visible as NaN → null. */
+function r(value: number, digits = 2): number {
+  return round(value, digits) ?? Number.NaN;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Summaries
+
+interface VariantSummary {
+  cpuMsPerRoomSec: number;
+  serverCpuPct: number;
+  bytesPerClientSec: { player: number; spectator: number };
+  snapshotsPerClientSec: { player: number; spectator: number };
+  snapshotIntervalMs: { p50: number; p99: number };
+  tickLatenessMs: { p50: number; p99: number };
+  ticksPerSec: number;
+  loadGenCpuPct: number;
+  loadGenSaturated: boolean;
+  otherLoadOnServerCpuPct: number | null;
+  trusted: boolean;
+  passes: PassResult[];
+}
+
+function summarise(passes: PassResult[]): VariantSummary {
+  const avg = (f: (p: PassResult) => number, digits = 2) => r(mean(passes.map(f)), digits);
+  const other = passes.map((p) => p.otherLoadOnServerCpuPct);
+  return {
+    cpuMsPerRoomSec: avg((p) => p.cpuMsPerRoomSec, 4),
+    serverCpuPct: avg((p) => p.serverCpuPct, 1),
+    bytesPerClientSec: {
+      player: avg((p) => p.bytesPerClientSec.player, 1),
+      spectator: avg((p) => p.bytesPerClientSec.spectator, 1),
+    },
+    snapshotsPerClientSec: {
+      player: avg((p) => p.snapshotsPerClientSec.player),
+      spectator: avg((p) => p.snapshotsPerClientSec.spectator),
+    },
+    snapshotIntervalMs: {
+      p50: avg((p) => p.snapshotIntervalMs.p50),
+      p99: avg((p) => p.snapshotIntervalMs.p99),
+    },
+    tickLatenessMs: { p50: avg((p) => p.tickLatenessMs.p50, 3), p99: avg((p) => p.tickLatenessMs.p99, 3) },
+    ticksPerSec: avg((p) => p.ticksPerSec),
+    loadGenCpuPct: avg((p) => p.loadGen.cpuPct, 1),
+    loadGenSaturated: passes.some((p) => p.loadGen.saturated),
+    otherLoadOnServerCpuPct: other.every((o) => o !== null) ? r(mean(other as number[]), 1) : null,
+    trusted: passes.every((p) => p.trusted),
+    passes,
+  };
+}
+
+interface RoomsResult {
+  rooms: number;
+  ours: VariantSummary;
+  floor: VariantSummary;
+  /** Server CPU per room-second, ours / floor. */
+  cpuRatio: number;
+}
+
+interface Target {
+  name: string;
+  goal: string;
+  /** The room count the target is defined at, and the one it was evaluated at (the largest run). */
+  definedAtRooms: number | null;
+  evaluatedAtRooms: number;
+  value: number;
+  pass: boolean;
+}
+
+/** The worse of player and spectator: every kind of client must fit the downstream budget. */
+const downstream = (s: VariantSummary) => Math.max(s.bytesPerClientSec.player, s.bytesPerClientSec.spectator);
+
+function targets(results: RoomsResult[]): Target[] {
+  const at = results.find((x) => x.rooms === TARGET_ROOMS) ?? (results[results.length - 1] as RoomsResult);
+  const largest = results[results.length - 1] as RoomsResult;
+  return [
+    {
+      name: 'cpuRatio',
+      goal: `ours/floor CPU ≤ ${TARGET_CPU_RATIO} at R=${TARGET_ROOMS}`,
+      definedAtRooms: TARGET_ROOMS,
+      evaluatedAtRooms: at.rooms,
+      value: at.cpuRatio,
+      pass: at.cpuRatio <= TARGET_CPU_RATIO,
+    },
+    {
+      name: 'bytesPerClientSec',
+      goal: `downstream ≤ ${TARGET_BYTES_PER_CLIENT_SEC} B per client per s`,
+      definedAtRooms: null,
+      evaluatedAtRooms: largest.rooms,
+      value: downstream(largest.ours),
+      pass: downstream(largest.ours) <= TARGET_BYTES_PER_CLIENT_SEC,
+    },
+    {
+      name: 'ticksPerSec',
+      goal: `${DEFAULT_TICK_HZ} ticks/s held at R=${TARGET_ROOMS}`,
+      definedAtRooms: TARGET_ROOMS,
+      evaluatedAtRooms: at.rooms,
+      value: at.ours.ticksPerSec,
+      pass: at.ours.ticksPerSec >= DEFAULT_TICK_HZ * TICKS_HELD_FRACTION,
+    },
+    {
+      name: 'tickLatenessP99Ms',
+      goal: `p99 tick lateness < ${TARGET_TICK_LATENESS_P99_MS} ms at R=${TARGET_ROOMS}`,
+      definedAtRooms: TARGET_ROOMS,
+      evaluatedAtRooms: at.rooms,
+      value: at.ours.tickLatenessMs.p99,
+      pass: at.ours.tickLatenessMs.p99 < TARGET_TICK_LATENESS_P99_MS,
+    },
+  ];
+}
+
+function printTable(results: RoomsResult[]): void {
+  const head = [
+    'rooms',
+    'variant',
+    'CPU ms/room·s',
+    'server CPU',
+    'B/client·s player',
+    'spectator',
+    'snap/s',
+    'snap gap p50/p99 ms',
+    'tick late p50/p99 ms',
+    'ticks/s',
+    'gen CPU',
+    'core noise',
+    'trusted',
+  ];
+  const rows: string[][] = [];
+  for (const x of results) {
+    for (const v of VARIANTS) {
+      const s = x[v];
+      rows.push([
+        String(x.rooms),
+        v,
+        s.cpuMsPerRoomSec.toFixed(3),
+        `${s.serverCpuPct.toFixed(1)}%`,
+        s.bytesPerClientSec.player.toFixed(0),
+        s.bytesPerClientSec.spectator.toFixed(0),
+        s.snapshotsPerClientSec.player.toFixed(1),
+        `${s.snapshotIntervalMs.p50.toFixed(1)} / ${s.snapshotIntervalMs.p99.toFixed(1)}`,
+        `${s.tickLatenessMs.p50.toFixed(2)} / ${s.tickLatenessMs.p99.toFixed(2)}`,
+        s.ticksPerSec.toFixed(1),
+        `${s.loadGenCpuPct.toFixed(0)}%`,
+        s.otherLoadOnServerCpuPct === null ? '-' : `${s.otherLoadOnServerCpuPct.toFixed(0)}%`,
+        s.trusted ? 'yes' : 'NO',
+      ]);
+    }
+    rows.push(['', 'ratio', `${x.cpuRatio.toFixed(2)}×`, ...new Array<string>(head.length - 3).fill('')]);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd : c.padStart).call(c, widths[i] ?? 0)).join('  ');
+  console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of rows) console.log(line(row));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Main
+
+function choosePins(): Pins {
+  const cpuList = allowedCpus();
+  if (!hasTaskset() || cpuList.length < 2) return { server: null, loadGen: null };
+  return { server: cpuList[0] as number, loadGen: cpuList[1] as number };
+}
+
+/** Runs one variant's server under `node --cpu-prof` and prints where its CPU went. */
+async function profile(variant: Variant, opts: Options, pins: Pins): Promise<void> {
+  const rooms = Math.max(...opts.rooms);
+  // A folder per run: a loader thread (the floor's tsx) writes a profile of its own next to the main one.
+  const dir = join(
+    ROOT,
+    PROFILE_DIR,
+    `${variant}-R${rooms}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+  );
+  mkdirSync(dir, { recursive: true });
+  const res = await runOnce({
+    variant,
+    rooms,
+    pass: 1,
+    opts: { ...opts, passes: 1 },
+    pins,
+    serverNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  // The main thread ran for the whole window: its profile is the largest.
+  const path = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!path) throw new Error(`no profile written in ${relative(ROOT, dir)}`);
+  const summary = summariseCpuProfile(path, 30);
+  console.log(`\nprofile: ${relative(ROOT, path)} (whole process life: start-up and joins included)`);
+  console.log(
+    `window: server CPU ${res.serverCpuPct}% of a core, ${res.cpuMsPerRoomSec} ms/room·s (profiler on)`,
+  );
+  console.log(`busy ${summary.totalMs.toFixed(0)} ms (idle left out); self time by area:`);
+  for (const a of summary.areas.slice(0, 15)) console.log(`  ${a.pct.toFixed(1).padStart(5)}%  ${a.name}`);
+  console.log('top functions by self time:');
+  for (const f of summary.functions) {
+    console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+  }
+  writeFileSync(path.replace(/\.cpuprofile$/, '.summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!hasProcFs()) throw new Error('the bench reads server CPU from /proc: it runs on Linux only');
+  await ensureServerBuild(opts.skipBuild);
+  const pins = choosePins();
+  console.log(
+    pins.server === null
+      ? 'bench: taskset or a second CPU is missing: processes are not pinned (figures are noisier)'
+      : `bench: server pinned to CPU ${pins.server}, load generator to CPU ${pins.loadGen}`,
+  );
+  if (opts.profile) {
+    for (const variant of VARIANTS) await profile(variant, opts, pins);
+    return;
+  }
+
+  const startedAt = new Date();
+  const loadBefore = loadavg();
+  const results: RoomsResult[] = [];
+  for (const rooms of opts.rooms) {
+    const passes: Record<Variant, PassResult[]> = { ours: [], floor: [] };
+    for (let pass = 1; pass <= opts.passes; pass++) {
+      for (const variant of VARIANTS) {
+        const res = await runOnce({ variant, rooms, pass, opts, pins });
+        for (const p of res.problems) console.log(`  ! ${p}`);
+        for (const w of res.warnings) console.log(`  ~ ${w}`);
+        passes[variant].push(res);
+      }
+    }
+    const ours = summarise(passes.ours);
+    const floor = summarise(passes.floor);
+    results.push({ rooms, ours, floor, cpuRatio: r(ours.cpuMsPerRoomSec / floor.cpuMsPerRoomSec, 3) });
+  }
+
+  printTable(results);
+  const largest = results[results.length - 1] as RoomsResult;
+  const checks = targets(results);
+  console.log('\ntargets:');
+  for (const t of checks) {
+    const where =
+      t.definedAtRooms !== null && t.evaluatedAtRooms !== t.definedAtRooms
+        ? ` (measured at R=${t.evaluatedAtRooms})`
+        : '';
+    console.log(`  ${t.pass ? 'pass' : 'FAIL'}  ${t.goal}: ${t.value}${where}`);
+  }
+  const trusted = results.every((x) => x.ours.trusted && x.floor.trusted);
+  if (!trusted) console.log('\nSome figures are NOT trusted (see the "!" lines above).');
+
+  const report = {
+    generatedAt: startedAt.toISOString(),
+    durationS: r((Date.now() - startedAt.getTime()) / 1000, 0),
+    largestRooms: largest.rooms,
+    cpuRatio: largest.cpuRatio,
+    bytesPerClientSec: downstream(largest.ours),
+    tickLatenessP99Ms: largest.ours.tickLatenessMs.p99,
+    ticksPerSec: largest.ours.ticksPerSec,
+    trusted,
+    targets: checks,
+    config: {
+      rooms: opts.rooms,
+      windowS: opts.seconds,
+      warmupS: opts.warmupS,
+      passes: opts.passes,
+      order: 'ours, floor per pass',
+      tickHz: DEFAULT_TICK_HZ,
+      snapshotHz: DEFAULT_SNAPSHOT_HZ,
+      pointsToWin: POINTS_TO_WIN,
+      clientsPerRoom: { players: 2, spectators: 1 },
+      inputsPerPlayerSec: DEFAULT_TICK_HZ / 3,
+      cpuSource: '/proc/<pid>/stat utime+stime of the server process over the window',
+    },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      node: process.version,
+      pinned: pins,
+      loadavgBefore: loadBefore.map((l) => r(l)),
+      loadavgAfter: loadavg().map((l) => r(l)),
+    },
+    results,
+  };
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${relative(ROOT, opts.out)}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const c of liveChildren()) c.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  for (const c of liveChildren()) c.kill('SIGKILL');
+  process.exit(1);
+});
