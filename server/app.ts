@@ -42,6 +42,8 @@ const roomListResponseSchema = {
 
 /** The largest message the protocol needs is a join request (~150 bytes); leave head-room, no more. */
 export const MAX_HTTP_BUFFER_BYTES = 4 * 1024;
+/** On shutdown, how long clients get to collect the restart notice before their connections are cut. */
+export const SHUTDOWN_FLUSH_MS = 2_000;
 
 export interface App {
   http: FastifyInstance;
@@ -155,7 +157,18 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     io.emit('server:restarting', { inMs: 0 });
     scheduler.stop();
     lobby.dispose();
+    // Close gracefully before cutting: a long-polling client only collects the notice with its
+    // next poll, and a forced close discards what is still buffered for it.
+    const closed = [...io.sockets.sockets.values()].map(
+      (s) => new Promise<void>((resolve) => s.conn.once('close', () => resolve())),
+    );
     io.disconnectSockets(true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS))),
+    ]);
+    clearTimeout(timer);
     io.engine.close();
   });
 

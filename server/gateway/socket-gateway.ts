@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server, Socket } from 'socket.io';
+import { Sender } from 'ws';
+import { snapshotMessage } from '../../shared/codec/socket-parser.ts';
 import { ErrorCode, errorPayload } from '../../shared/protocol/errors.ts';
 import {
   PROTOCOL_VERSION,
@@ -76,10 +78,20 @@ export function roomTransport(io: GameServer, code: string, metrics: ServerMetri
   const ch = channel(code);
   return {
     broadcastSnapshot: (bytes) => {
-      // Encoded once by the room; socket.io frames the same bytes for every member.
-      io.to(ch).emit('snapshot', bytes);
+      const members = io.sockets.adapter.rooms.get(ch);
+      if (!members) return;
+      // Encoded once by the room, framed once here: the same WebSocket frame is handed to every
+      // member's engine.io socket (`wsPreEncodedFrame`, the option socket.io uses for its own text
+      // broadcasts). That skips socket.io's per-member packet encoding and ws's per-member framing;
+      // long-polling members get the same message encoded by engine.io as usual. Going through
+      // conn.write keeps the order with every other packet of that socket.
+      const message = snapshotMessage(bytes);
+      const data = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+      const frame = Sender.frame(data, { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true });
+      const options = { wsPreEncodedFrame: frame } as unknown as Parameters<GameSocket['conn']['write']>[1];
+      for (const id of members) io.sockets.sockets.get(id)?.conn.write(data, options);
       metrics.snapshots.inc();
-      metrics.snapshotBytes.inc(bytes.byteLength * (io.sockets.adapter.rooms.get(ch)?.size ?? 0));
+      metrics.snapshotBytes.inc(bytes.byteLength * members.size);
     },
     broadcastState: (info) => io.to(ch).emit('room:state', info),
     sendSnapshot: (memberId, bytes) => io.to(memberId).emit('snapshot', bytes),

@@ -13,6 +13,14 @@ const SNAPSHOT_MARKER = 0xfe;
 export const protocol = base.protocol;
 export const PacketType = base.PacketType;
 
+/** The snapshot event's whole WebSocket message: the marker byte, then the snapshot. */
+export function snapshotMessage(body: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(body.byteLength + 1);
+  frame[0] = SNAPSHOT_MARKER;
+  frame.set(body, 1);
+  return frame;
+}
+
 export class Encoder {
   private readonly inner = new base.Encoder();
 
@@ -27,11 +35,7 @@ export class Encoder {
       data[0] === SNAPSHOT_EVENT &&
       data[1] instanceof Uint8Array
     ) {
-      const body = data[1];
-      const frame = new Uint8Array(body.byteLength + 1);
-      frame[0] = SNAPSHOT_MARKER;
-      frame.set(body, 1);
-      return [frame];
+      return [snapshotMessage(data[1])];
     }
     return this.inner.encode(packet);
   }
