@@ -1,7 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server, Socket } from 'socket.io';
-import { Sender } from 'ws';
-import { snapshotMessage } from '../../shared/codec/socket-parser.ts';
 import { ErrorCode, errorPayload } from '../../shared/protocol/errors.ts';
 import {
   PROTOCOL_VERSION,
@@ -27,6 +25,7 @@ import type { GameRoom, RoomTransport } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { LOBBY_CHANNEL } from './lobby-publisher.ts';
+import { prepareSnapshot, sendSnapshot } from './snapshot-fanout.ts';
 import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
 
 export interface SocketData {
@@ -80,16 +79,12 @@ export function roomTransport(io: GameServer, code: string, metrics: ServerMetri
     broadcastSnapshot: (bytes) => {
       const members = io.sockets.adapter.rooms.get(ch);
       if (!members) return;
-      // Encoded once by the room, framed once here: the same WebSocket frame is handed to every
-      // member's engine.io socket (`wsPreEncodedFrame`, the option socket.io uses for its own text
-      // broadcasts). That skips socket.io's per-member packet encoding and ws's per-member framing;
-      // long-polling members get the same message encoded by engine.io as usual. Going through
-      // conn.write keeps the order with every other packet of that socket.
-      const message = snapshotMessage(bytes);
-      const data = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-      const frame = Sender.frame(data, { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true });
-      const options = { wsPreEncodedFrame: frame } as unknown as Parameters<GameSocket['conn']['write']>[1];
-      for (const id of members) io.sockets.sockets.get(id)?.conn.write(data, options);
+      // Encoded once by the room, framed once here, then one write of the same buffer per member.
+      const snap = prepareSnapshot(bytes);
+      for (const id of members) {
+        const socket = io.sockets.sockets.get(id);
+        if (socket) sendSnapshot(socket.conn, snap);
+      }
       metrics.snapshots.inc();
       metrics.snapshotBytes.inc(bytes.byteLength * members.size);
     },
