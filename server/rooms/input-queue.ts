@@ -2,8 +2,10 @@ import type { Intent } from '../../shared/sim/types.ts';
 
 /** Ticks of input a seat may have queued; older ones are dropped so lag cannot pile up. */
 export const MAX_QUEUED_TICKS = 12;
-/** Ticks the server keeps repeating the last intent when a client's input is late. */
-export const MAX_IMPROVISED_TICKS = 8;
+/** A queue that held more than this many ticks on every tick of a window carries lag it can shed. */
+export const SLACK_TICKS = 2;
+/** The window over which spare lag is measured: one second at 60 Hz. */
+export const SLACK_WINDOW_TICKS = 60;
 
 interface Run {
   intent: Intent;
@@ -13,20 +15,26 @@ interface Run {
 }
 
 /**
- * One seat's inputs: runs of per-tick intents, consumed one tick per server tick. When the queue
- * runs dry the last intent is repeated for a few ticks and those ticks are "owed": the client's own
- * input for them is skipped when it arrives, so the acknowledged sequence always names exactly the
- * ticks that moved the paddle and the client's prediction replays without correction.
+ * One seat's inputs: runs of per-tick intents, consumed one tick per server tick, in order.
+ * The server never guesses: when a client's tick has not arrived, the paddle stands still and
+ * nothing is acknowledged, so the ack always names exactly the ticks that moved the paddle and
+ * the client's prediction replays without a correction. Jitter then leaves the queue a little
+ * deeper; that spare lag is shed by skipping an idle tick (intent 0, which moves nothing on
+ * either side) once the queue has stayed above SLACK_TICKS for a whole window.
  */
 export class InputQueue {
   private runs: Run[] = [];
   private queued = 0;
   private received = 0;
-  private owed = 0;
-  private held: Intent = 0;
-  /** Sequence of the last tick applied (or improvised): the snapshot's ack for this seat. */
+  private windowTicks = 0;
+  private windowMin = Infinity;
+  private spare = false;
+  /** Sequence of the last tick applied (or skipped): the snapshot's ack for this seat. */
   ack = 0;
+  /** Ticks thrown away: stale, duplicate, or beyond MAX_QUEUED_TICKS. */
   dropped = 0;
+  /** Idle ticks skipped to shed spare lag. */
+  shed = 0;
 
   /** Adds `ticks` ticks of `intent` ending at `seq`; returns false when the message was stale. */
   push(seq: number, intent: Intent, ticks: number): boolean {
@@ -34,31 +42,32 @@ export class InputQueue {
       this.dropped += ticks;
       return false;
     }
-    let n = Math.min(ticks, seq - this.received);
+    const n = Math.min(ticks, seq - this.received);
     this.received = seq;
-    const skip = Math.min(this.owed, n);
-    this.owed -= skip;
-    n -= skip;
-    // Owed ticks are not replayed, but their intent is the newest known: keep improvising with it,
-    // else a client that sends exactly in step never repays the debt and its paddle never turns.
-    if (skip > 0) this.held = intent;
-    if (n > 0) {
-      this.runs.push({ intent, ticks: n, lastSeq: seq });
-      this.queued += n;
+    this.runs.push({ intent, ticks: n, lastSeq: seq });
+    this.queued += n;
+    while (this.queued > MAX_QUEUED_TICKS) {
+      this.takeOne();
+      this.dropped += 1;
     }
-    while (this.queued > MAX_QUEUED_TICKS) this.takeOne();
     return true;
   }
 
-  /** The intent to apply this tick. */
+  /** The intent to apply this tick (0 when the client's tick has not arrived yet). */
   next(): Intent {
-    if (this.queued > 0) return this.takeOne();
-    if (this.owed < MAX_IMPROVISED_TICKS) {
-      this.owed += 1;
-      this.ack = this.received + this.owed;
-      return this.held;
+    this.windowMin = Math.min(this.windowMin, this.queued);
+    this.windowTicks += 1;
+    if (this.windowTicks >= SLACK_WINDOW_TICKS) {
+      this.spare = this.windowMin > SLACK_TICKS;
+      this.windowTicks = 0;
+      this.windowMin = Infinity;
     }
-    return 0;
+    if (this.spare && this.queued > 1 && this.runs[0]?.intent === 0) {
+      this.takeOne();
+      this.shed += 1;
+      this.spare = false;
+    }
+    return this.queued > 0 ? this.takeOne() : 0;
   }
 
   /** Consumes queued ticks without moving anything (while the match is not running). */
@@ -69,7 +78,6 @@ export class InputQueue {
   private takeOne(): Intent {
     const run = this.runs[0] as Run;
     this.ack = run.lastSeq - run.ticks + 1;
-    this.held = run.intent;
     run.ticks -= 1;
     this.queued -= 1;
     if (run.ticks === 0) this.runs.shift();

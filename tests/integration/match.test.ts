@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_IMPROVISED_TICKS } from '../../server/rooms/input-queue.ts';
 import type { Snapshot } from '../../shared/codec/snapshot.ts';
 import { FIELD_HEIGHT_PX, PADDLE_HEIGHT_PX } from '../../shared/constants.ts';
 import type { RoomInfo, RoomPhase } from '../../shared/protocol/messages.ts';
@@ -104,7 +103,7 @@ describe('input acknowledgement', () => {
     await waitForSnapshot(left, (s) => s.phase === 'playing');
 
     // Start near and far past the 16-bit wrap so a seat's ack only matches if its own inputs were
-    // applied: a seat that sent nothing is acknowledged at most MAX_IMPROVISED_TICKS.
+    // applied: the server never acknowledges a tick it did not receive.
     const leftBot = new PlayerBot(left, { intent: -1, startSeq: 65_520 }).start();
     const rightBot = new PlayerBot(right, { intent: 1, startSeq: 1_000_000 }).start();
     // The inputs move the paddles: left holds up, right holds down, until both reach their wall.
@@ -117,16 +116,15 @@ describe('input acknowledgement', () => {
     rightBot.stop();
     const lastSent = [leftBot.seq, rightBot.seq] as const;
 
-    // Past the last tick sent, the server only ever improvises a few ticks.
-    const reached = (s: Snapshot, seat: 0 | 1) =>
-      ((s.acks[seat] - (lastSent[seat] & 0xffff)) & 0xffff) <= MAX_IMPROVISED_TICKS;
+    // Each seat's ack reaches exactly the last tick its player sent, and goes no further.
+    const reached = (s: Snapshot, seat: 0 | 1) => s.acks[seat] === (lastSent[seat] & 0xffff);
     await waitForSnapshot(left, (s) => reached(s, 0) && reached(s, 1));
   });
 
-  // Regression: the server skips the input ticks it had to improvise while a seat's queue was dry,
-  // and those skipped messages used to be dropped whole, intent included. A client sending exactly
-  // in step never repays that debt, so its paddle kept its old intent for good.
-  it('a player whose first inputs arrive after the server improvised still steers its paddle', async () => {
+  // Regression: when the server used to guess a dry seat's ticks, a client sending exactly in step
+  // never repaid the guessed ticks and its paddle kept its old intent for good. Now the server waits
+  // for late ticks instead of guessing; a seat whose inputs start late must still steer.
+  it('a player whose first inputs arrive late still steers its paddle', async () => {
     const server = await env.startServer({ pointsToWin: 11 });
     const { left } = await env.startMatch(server);
     // Nobody sends anything through the countdown: the left seat's queue runs dry.
