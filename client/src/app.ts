@@ -166,7 +166,8 @@ export class App {
     this.unsubscribeLobby();
     this.entry = res.code ? { by: 'code', code: res.code } : { by: 'id', id: res.room.id };
     const path = res.code ? `/r/${res.code}` : `/w/${res.room.id}`;
-    if (location.pathname !== path) history.pushState(null, '', path);
+    // Keep the query (?renderer=…, ?transport=…): a reload must come back the same way.
+    if (location.pathname !== path) history.pushState(null, '', path + location.search);
     if (res.code && res.token) localStorage.setItem(seatKey(res.code), res.token);
     const link = res.code && res.room.kind === 'private' ? `${location.origin}/r/${res.code}` : '';
     const a = byId<HTMLAnchorElement>('invite-link');
@@ -196,7 +197,7 @@ export class App {
   private backToLobby(): void {
     if (this.session) this.socket.emit('room:leave', () => undefined);
     this.leaveMatch();
-    history.pushState(null, '', '/');
+    history.pushState(null, '', '/' + location.search);
     this.showLobby();
   }
 

@@ -1,5 +1,10 @@
 /** Samples kept; the offset comes from the one with the smallest round trip (least queuing). */
 const MAX_SAMPLES = 8;
+/**
+ * Once synced, the applied offset moves towards a new estimate by at most this many ms per ms of
+ * local time: a new estimate a few ms off never makes the render clock (and the ball) jump.
+ */
+const SLEW_MS_PER_MS = 0.05;
 
 interface Sample {
   rttMs: number;
@@ -12,7 +17,11 @@ interface Sample {
  */
 export class ClockSync {
   private samples: Sample[] = [];
+  /** The best estimate, from the minimum-RTT sample. */
   private offset: number | null = null;
+  /** The offset serverNow() uses: follows `offset`, slewed. */
+  private applied: number | null = null;
+  private appliedAtMs = 0;
   /** Round trip of the latest exchange, for the HUD. */
   lastRttMs: number | null = null;
 
@@ -40,7 +49,22 @@ export class ClockSync {
     return Math.min(...this.samples.map((s) => s.rttMs));
   }
 
+  /** The estimated server time; monotonic with local time once synced (slewed, never stepped). */
   serverNow(localNowMs: number): number {
-    return localNowMs + (this.offset ?? 0);
+    if (this.offset === null) return localNowMs;
+    if (this.applied === null || this.samples.length <= 1) {
+      // Until the first real exchange the estimate is rough: follow it directly.
+      this.applied = this.offset;
+    } else {
+      const maxStep = Math.max(0, localNowMs - this.appliedAtMs) * SLEW_MS_PER_MS;
+      this.applied += Math.max(-maxStep, Math.min(maxStep, this.offset - this.applied));
+    }
+    this.appliedAtMs = localNowMs;
+    return localNowMs + this.applied;
+  }
+
+  /** The estimate before slewing (what serverNow() converges to). */
+  get offsetMs(): number | null {
+    return this.offset;
   }
 }

@@ -45,7 +45,9 @@ export class PaddlePredictor {
   /** Runs every tick due at `nowMs` with the current intent; returns the ticks run. */
   update(nowMs: number, intent: Intent): number {
     if (this.accumulatorStart === null) {
-      this.accumulatorStart = nowMs;
+      // Tick boundaries half a tick away from frame times: a frame that comes a few ms early or
+      // late still runs exactly one tick, so the intent it read moves the paddle in that frame.
+      this.accumulatorStart = nowMs - this.tickMs / 2;
       return 0;
     }
     let due = Math.floor((nowMs - this.accumulatorStart) / this.tickMs) - this.ticksRun;
