@@ -59,6 +59,7 @@ export type JoinOutcome =
   | { ok: false; error: ErrorCode };
 
 const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
+const isServePhase = (p: RoomPhase) => p === 'countdown' || p === 'playing';
 
 /**
  * One match: two seats, any number of spectators, and the phase machine
@@ -253,7 +254,13 @@ export class GameRoom implements Tickable {
     const phase = this.phase;
     if (phase !== this.lastPhase) {
       if (phase === 'finished') this.finishedAtMs = scheduledMs;
-      this.publishState();
+      // Every snapshot carries the phase: the serve countdown ⇄ playing flips (two per point) need
+      // no room:state to every member, only the lobby's listing.
+      const serveFlip = isServePhase(phase) && isServePhase(this.lastPhase);
+      if (serveFlip) {
+        this.lastPhase = phase;
+        this.opts.onChange?.(this);
+      } else this.publishState();
     }
     const scores = this.match ? `${this.match.scores[0]}:${this.match.scores[1]}` : '0:0';
     if (scores !== this.lastScores) {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_HEIGHT_PX } from '../../shared/constants.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { RoomInfo } from '../../shared/protocol/messages.ts';
-import { expectJoined, roundTrip, SnapshotLog, waitFor, type GameClient } from '../support/client.ts';
+import {
+  expectJoined,
+  roundTrip,
+  SnapshotLog,
+  waitForSnapshot,
+  type GameClient,
+} from '../support/client.ts';
 import { useTestEnv } from '../support/env.ts';
 import { LobbyView, leaveRoom, startManualServer, watch } from '../support/lobby.ts';
 import type { TestServer } from '../support/server.ts';
@@ -108,10 +114,10 @@ describe('practice against the computer', () => {
     const human = await env.connected(server);
     expect(await practice(human, { level: 'impossible' })).toEqual(failed(ErrorCode.BAD_REQUEST));
     expect(server.app.rooms.size).toBe(0);
-    expectJoined(await practice(human, { level: 'normal' }));
+    const join = expectJoined(await practice(human, { level: 'normal' }));
     expect(await practice(human, { level: 'normal' })).toEqual(failed(ErrorCode.ALREADY_IN_ROOM));
     expect(server.app.rooms.size).toBe(1);
-    const [state] = await waitFor(human, 'room:state', (s) => s.phase === 'playing');
-    expect(state.players[1]?.nickname).toBe('Computer (normal)');
+    expect(join.room.players[1]?.nickname).toBe('Computer (normal)');
+    await waitForSnapshot(human, (s) => s.phase === 'playing');
   });
 });

@@ -69,7 +69,7 @@ describe('room lifecycle over sockets', () => {
     const welcome = await waitForSnapshot(back);
     expect(welcome.scores).toEqual(frozen.scores);
     new PlayerBot(back, { intent: 1 }).start();
-    await waitFor(right, 'room:state', (s) => s.phase === 'playing');
+    await waitForSnapshot(right, (s) => s.phase === 'playing');
     const [final] = await waitFor(back, 'room:state', (s) => s.phase === 'finished', 20_000);
     expect(final.winner).not.toBeNull();
     expect(backLog.last?.scores.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
