@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Server, Socket } from 'socket.io';
 import { ErrorCode, errorPayload } from '../../shared/protocol/errors.ts';
 import {
+  CLIENT_EVENTS,
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type Failure,
@@ -42,20 +43,6 @@ export type GameServer = Server<
 type GameSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const DEFAULT_NICKNAME = 'Anonymous';
-const KNOWN_EVENTS = new Set<string>([
-  'room:create',
-  'room:join',
-  'room:watch',
-  'room:leave',
-  'room:rematch',
-  'queue:join',
-  'queue:leave',
-  'practice:create',
-  'lobby:subscribe',
-  'lobby:unsubscribe',
-  'input',
-  'time:ping',
-]);
 
 export interface GatewayDeps {
   io: GameServer;
@@ -398,7 +385,7 @@ export function attachGateway(deps: GatewayDeps): void {
     on('time:ping', (_payload, ack) => ack?.(deps.clock.now()));
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) {
+      if (typeof event !== 'string' || !CLIENT_EVENTS.has(event)) {
         reject(ErrorCode.UNKNOWN_EVENT, splitArgs(args).ack);
       }
     });

@@ -115,3 +115,21 @@ export interface ServerToClientEvents {
   /** The socket's queue entry was dropped (the same player queued from another tab). */
   'queue:left': (info: { reason: string }) => void;
 }
+
+/** Every event a client may send: a Record so the compiler flags an event missing here. */
+const CLIENT_EVENT_NAMES: Readonly<Record<keyof ClientToServerEvents, true>> = {
+  'room:create': true,
+  'room:join': true,
+  'room:watch': true,
+  'room:leave': true,
+  'room:rematch': true,
+  'queue:join': true,
+  'queue:leave': true,
+  'practice:create': true,
+  'lobby:subscribe': true,
+  'lobby:unsubscribe': true,
+  input: true,
+  'time:ping': true,
+};
+/** The gateway answers any other event name with UNKNOWN_EVENT. */
+export const CLIENT_EVENTS: ReadonlySet<string> = new Set(Object.keys(CLIENT_EVENT_NAMES));

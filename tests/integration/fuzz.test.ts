@@ -7,6 +7,7 @@ import { SOCKET_MESSAGES_PER_S } from '../../server/gateway/rate-limiter.ts';
 import type { Snapshot } from '../../shared/codec/snapshot.ts';
 import type { Intent } from '../../shared/sim/types.ts';
 import {
+  CLIENT_EVENTS,
   createRoomSchema,
   ERROR_MESSAGES,
   ErrorCode,
@@ -63,20 +64,7 @@ const CLIENT_RESERVED = new Set([
   'newListener',
   'removeListener',
 ]);
-const KNOWN_EVENTS = new Set([
-  'room:create',
-  'room:join',
-  'room:watch',
-  'room:leave',
-  'room:rematch',
-  'queue:join',
-  'queue:leave',
-  'practice:create',
-  'lobby:subscribe',
-  'lobby:unsubscribe',
-  'input',
-  'time:ping',
-]);
+const KNOWN_EVENTS = CLIENT_EVENTS;
 const ODD_EVENT_NAMES = [
   'cheat',
   'room:destroy',

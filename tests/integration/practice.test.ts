@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_HEIGHT_PX } from '../../shared/constants.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { RoomInfo } from '../../shared/protocol/messages.ts';
-import {
-  expectJoined,
-  roundTrip,
-  SnapshotLog,
-  waitForSnapshot,
-  type GameClient,
-} from '../support/client.ts';
+import { expectJoined, roundTrip, SnapshotLog, waitForSnapshot, type GameClient } from '../support/client.ts';
 import { useTestEnv } from '../support/env.ts';
 import { LobbyView, leaveRoom, startManualServer, watch } from '../support/lobby.ts';
 import type { TestServer } from '../support/server.ts';
