@@ -1,3 +1,4 @@
+import { encodeInputFrame } from '../../shared/codec/input-frame.ts';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { SNAPSHOT_BYTES } from '../../shared/codec/snapshot.ts';
@@ -116,8 +117,9 @@ export class RawSocketIoClient implements BenchClient {
     return withTimeout(answered, timeoutMs, event);
   }
 
+  /** Like the browser client: one 7-byte binary frame per input (shared/codec/input-frame.ts). */
   sendInput(seq: number, intent: Intent, ticks: number): void {
-    this.ws.send(`42["input",[${seq},${intent},${ticks}]]`);
+    this.ws.send(encodeInputFrame([seq, intent, ticks]));
   }
 
   bytesRead(): number {

@@ -27,6 +27,8 @@ import type { RoomManager } from '../rooms/room-manager.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { LOBBY_CHANNEL } from './lobby-publisher.ts';
 import { prepareSnapshot, sendSnapshot } from './snapshot-fanout.ts';
+import { decodeInputFrame, isInputFrame } from '../../shared/codec/input-frame.ts';
+import { passedInputFrames } from '../../shared/codec/socket-parser.ts';
 import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
 
 export interface SocketData {
@@ -214,10 +216,11 @@ export function attachGateway(deps: GatewayDeps): void {
     // RATE_LIMITED), and a socket that keeps flooding is disconnected with a reason.
     const bucket = new TokenBucket(SOCKET_BURST, SOCKET_MESSAGES_PER_S, deps.clock.now());
     const abuse = new TokenBucket(SOCKET_ABUSE_DROPS, SOCKET_ABUSE_DROPS / 5, deps.clock.now());
-    socket.use((packet, next) => {
+    /** Rate-limits one inbound message; false when it is dropped (the caller then does nothing). */
+    const admit = (event: unknown, ack: ((res: unknown) => void) | null): boolean => {
       const now = deps.clock.now();
-      if (bucket.take(now)) return next();
-      if (packet[0] === 'input') metrics.inputsDropped.inc({ reason: 'rate_limited' });
+      if (bucket.take(now)) return true;
+      if (event === 'input') metrics.inputsDropped.inc({ reason: 'rate_limited' });
       if (!abuse.take(now)) {
         if (socket.connected) {
           metrics.disconnectedAbusers.inc();
@@ -225,11 +228,14 @@ export function attachGateway(deps: GatewayDeps): void {
           slog.warn('disconnecting a flooding client');
           socket.disconnect(true);
         }
-        return;
+        return false;
       }
-      const ack = splitArgs(packet.slice(1)).ack;
       if (ack) reject(ErrorCode.RATE_LIMITED, ack);
       else metrics.rejected.inc({ code: ErrorCode.RATE_LIMITED });
+      return false;
+    };
+    socket.use((packet, next) => {
+      if (admit(packet[0], splitArgs(packet.slice(1)).ack)) next();
     });
 
     const currentRoom = (): GameRoom | undefined =>
@@ -363,24 +369,35 @@ export function attachGateway(deps: GatewayDeps): void {
 
     on('lobby:unsubscribe', () => void socket.leave(LOBBY_CHANNEL), false);
 
-    on(
-      'input',
-      (payload) => {
-        metrics.inputsReceived.inc();
-        const msg = inputSchema.safeParse(payload);
-        const room = currentRoom();
-        const error = !msg.success
-          ? ErrorCode.BAD_REQUEST
-          : !room
-            ? ErrorCode.NOT_IN_ROOM
-            : room.input(socket.id, msg.data[0], msg.data[1], msg.data[2]);
-        if (error) {
-          metrics.inputsDropped.inc({ reason: error });
-          reject(error, null);
-        }
-      },
-      false,
-    );
+    /** The hot path: validated like every message, refused with a code, never thrown. */
+    const onInput = (payload: unknown): void => {
+      metrics.inputsReceived.inc();
+      const msg = inputSchema.safeParse(payload);
+      const room = currentRoom();
+      const error = !msg.success
+        ? ErrorCode.BAD_REQUEST
+        : !room
+          ? ErrorCode.NOT_IN_ROOM
+          : room.input(socket.id, msg.data[0], msg.data[1], msg.data[2]);
+      if (error) {
+        metrics.inputsDropped.inc({ reason: error });
+        reject(error, null);
+      }
+    };
+    // JSON inputs (any client may still send them) go through socket.io like other events...
+    on('input', onInput, false);
+    // ...while the client's binary input frames are read right off the connection, skipping
+    // socket.io's decoding, middleware and event dispatch (its decoder ignores them).
+    socket.conn.on('data', (data: unknown) => {
+      // socket.io's decoder has seen this message first: only frames it passed over are inputs.
+      if (!isInputFrame(data) || !passedInputFrames.has(data)) return;
+      try {
+        if (admit('input', null)) onInput(decodeInputFrame(data));
+      } catch (err) {
+        slog.error({ err }, 'input frame failed');
+        reject(ErrorCode.INTERNAL, null);
+      }
+    });
 
     on('time:ping', (_payload, ack) => ack?.(deps.clock.now()));
 

@@ -1,5 +1,6 @@
 import { Emitter } from '@socket.io/component-emitter';
 import * as base from 'socket.io-parser';
+import { encodeInputFrame, fitsInputFrame, INPUT_MARKER } from './input-frame.ts';
 
 /**
  * socket.io's default parser with one fast path: the `snapshot` event (a Uint8Array) travels as
@@ -8,6 +9,17 @@ import * as base from 'socket.io-parser';
  * other packet is encoded and decoded by socket.io-parser itself, so its validation applies.
  */
 export const SNAPSHOT_EVENT = 'snapshot';
+/**
+ * And the other way: an `input` event travels as one 7-byte binary frame (shared/codec/input-frame.ts),
+ * which the server's gateway reads from the engine.io connection directly; socket.io's decoder skips it.
+ */
+export const INPUT_EVENT = 'input';
+
+/**
+ * The input frames a decoder passed over (so not a binary attachment it was waiting for). The
+ * server's gateway, which hears every message after socket.io's decoder, handles exactly these.
+ */
+export const passedInputFrames = new WeakSet<Uint8Array>();
 const SNAPSHOT_MARKER = 0xfe;
 
 export const protocol = base.protocol;
@@ -26,6 +38,17 @@ export class Encoder {
 
   encode(packet: base.Packet): (string | Uint8Array)[] {
     const data: unknown = packet.data;
+    if (
+      packet.type === base.PacketType.EVENT &&
+      packet.nsp === '/' &&
+      packet.id === undefined &&
+      Array.isArray(data) &&
+      data.length === 2 &&
+      data[0] === INPUT_EVENT &&
+      fitsInputFrame(data[1])
+    ) {
+      return [encodeInputFrame(data[1])];
+    }
     if (
       (packet.type === base.PacketType.EVENT || packet.type === base.PacketType.BINARY_EVENT) &&
       packet.nsp === '/' &&
@@ -69,6 +92,11 @@ export class Decoder extends Emitter<Record<string, never>, Record<string, never
       return;
     }
     const bytes = toBytes(chunk);
+    // Input frames are read by the server's gateway straight from the connection.
+    if (!this.reconstructing && bytes !== null && bytes.byteLength > 0 && bytes[0] === INPUT_MARKER) {
+      passedInputFrames.add(chunk as Uint8Array);
+      return;
+    }
     if (!this.reconstructing && bytes !== null && bytes.byteLength > 0 && bytes[0] === SNAPSHOT_MARKER) {
       this.emitReserved('decoded', {
         type: base.PacketType.EVENT,
