@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ROOM_PHASES } from '../shared/protocol/messages.ts';
 import type { MatchmakingQueue } from './lobby/matchmaking-queue.ts';
+import type { GameRoom } from './rooms/game-room.ts';
 import type { RoomManager } from './rooms/room-manager.ts';
 import type { Scheduler } from './rooms/scheduler.ts';
 
@@ -61,11 +62,6 @@ export class ServerMetrics {
     help: 'Sockets disconnected for flooding',
     registers: [this.registry],
   });
-  readonly droppedTicks = new Gauge({
-    name: 'pong_scheduler_dropped_ticks',
-    help: 'Ticks skipped because the process stalled beyond the catch-up cap',
-    registers: [this.registry],
-  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -84,58 +80,44 @@ export class ServerMetrics {
         for (const [phase, n] of Object.entries(counts)) this.set({ phase }, n);
       },
     });
+    const sumRooms = (of: (room: GameRoom) => number) => () => {
+      let n = 0;
+      for (const room of src.rooms.all()) n += of(room);
+      return n;
+    };
+    this.gauge(
+      'pong_players',
+      'Players connected to a seat',
+      sumRooms((r) => r.connectedPlayers),
+    );
+    this.gauge(
+      'pong_spectators',
+      'Spectators in rooms',
+      sumRooms((r) => r.spectatorCount),
+    );
+    this.gauge('pong_queue_length', 'Players waiting for a quick match', () => src.queue.size);
+    this.gauge(
+      'pong_scheduler_targets',
+      'Things the game loop steps (rooms and the lobby publisher; a room steps its computer player)',
+      () => src.scheduler.size,
+    );
+    this.gauge('pong_sockets', 'Connected socket.io clients', src.sockets);
+    this.gauge('pong_scheduler_ticks', 'Ticks run by the game loop', () => src.scheduler.ticks);
+    this.gauge(
+      'pong_scheduler_dropped_ticks',
+      'Ticks skipped because the process stalled beyond the catch-up cap',
+      () => src.scheduler.droppedTicks,
+    );
+  }
+
+  /** A gauge read from the live server when Prometheus scrapes. */
+  private gauge(name: string, help: string, read: () => number): void {
     new Gauge({
-      name: 'pong_players',
-      help: 'Players connected to a seat',
+      name,
+      help,
       registers: [this.registry],
       collect() {
-        let n = 0;
-        for (const room of src.rooms.all()) n += room.connectedPlayers;
-        this.set(n);
-      },
-    });
-    new Gauge({
-      name: 'pong_spectators',
-      help: 'Spectators in rooms',
-      registers: [this.registry],
-      collect() {
-        let n = 0;
-        for (const room of src.rooms.all()) n += room.spectatorCount;
-        this.set(n);
-      },
-    });
-    new Gauge({
-      name: 'pong_queue_length',
-      help: 'Players waiting for a quick match',
-      registers: [this.registry],
-      collect() {
-        this.set(src.queue.size);
-      },
-    });
-    new Gauge({
-      name: 'pong_scheduler_targets',
-      help: 'Things the game loop steps (rooms, computer players, lobby publisher)',
-      registers: [this.registry],
-      collect() {
-        this.set(src.scheduler.size);
-      },
-    });
-    new Gauge({
-      name: 'pong_sockets',
-      help: 'Connected socket.io clients',
-      registers: [this.registry],
-      collect() {
-        this.set(src.sockets());
-      },
-    });
-    const dropped = this.droppedTicks;
-    new Gauge({
-      name: 'pong_scheduler_ticks',
-      help: 'Ticks run by the game loop',
-      registers: [this.registry],
-      collect() {
-        this.set(src.scheduler.ticks);
-        dropped.set(src.scheduler.droppedTicks);
+        this.set(read());
       },
     });
   }
