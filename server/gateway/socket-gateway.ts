@@ -193,13 +193,14 @@ export function attachGateway(deps: GatewayDeps): void {
         continue;
       }
       const room = rooms.create('public');
-      for (const [s, e] of [
-        [sa, a],
-        [sb, b],
-      ] as const) {
-        const res = seat(s, room, e.nickname, undefined, false);
-        if (res.ok) s.emit('queue:matched', res);
-      }
+      const seated = (
+        [
+          [sa, a],
+          [sb, b],
+        ] as const
+      ).map(([s, e]) => [s, seat(s, room, e.nickname, undefined, false)] as const);
+      // Both are seated before either hears of it, so each sees the full roster at once.
+      for (const [s, res] of seated) if (res.ok) s.emit('queue:matched', { ...res, room: room.info() });
     }
   };
 

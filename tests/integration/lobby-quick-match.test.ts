@@ -52,17 +52,18 @@ describe('quick match', () => {
     for (const [id, pair] of byRoom) {
       expect(pair.map((p) => p.m.join.role).sort(), id).toEqual(['left', 'right']);
       const [a, b] = pair as [(typeof pair)[0], (typeof pair)[0]];
-      // Both are seated in a public room as players; the second one seated sees both on the roster
-      // (the first hears of the second through room:state).
+      // Both are seated in a public room as players, and both see the full roster in queue:matched.
       for (const { m } of pair) {
         expect(m.join.room.kind).toBe('public');
         expect(m.join.token).toEqual(expect.any(String));
       }
       const [first, second] = a.m.join.role === 'left' ? [a, b] : [b, a];
-      expect(second.m.join.room.players.map((p) => p?.nickname)).toEqual([
-        `nick ${first.client}`,
-        `nick ${second.client}`,
-      ]);
+      for (const { m } of pair) {
+        expect(m.join.room.players.map((p) => p?.nickname)).toEqual([
+          `nick ${first.client}`,
+          `nick ${second.client}`,
+        ]);
+      }
       const secondJoinedMs = Math.max(sentAtMs[a.client] as number, sentAtMs[b.client] as number);
       for (const { m } of pair) expect(m.atMs - secondJoinedMs).toBeLessThan(PAIRING_MS);
     }
