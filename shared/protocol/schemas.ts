@@ -4,15 +4,21 @@ import { MAX_INPUT_TICKS_PER_MESSAGE } from '../constants.ts';
 export const NICKNAME_MAX_CHARS = 20;
 export const ROOM_CODE_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
 
+/** Control and format characters (bidi overrides included), except the joiner inside emoji sequences. */
+const INVISIBLE = /(?!\u200d)[\p{Cc}\p{Cf}]/gu;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /**
- * Nicknames are shown to other people: trim, drop control and format characters, cap the visible
- * length. They are always rendered as text, never as HTML.
+ * Nicknames are shown to other people: drop control and format characters, trim, keep at most
+ * NICKNAME_MAX_CHARS visible characters (grapheme clusters, so an emoji is one). They are always
+ * rendered as text, never as HTML.
  */
-export const nicknameSchema = z
-  .string()
-  .max(200)
-  .transform((s) => [...s.replace(/[\p{Cc}\p{Cf}]/gu, '').trim()].slice(0, NICKNAME_MAX_CHARS).join(''))
-  .pipe(z.string().min(1));
+export function cleanNickname(raw: string): string {
+  const visible = [...graphemes.segment(raw.replace(INVISIBLE, '').trim())].map((g) => g.segment);
+  return visible.slice(0, NICKNAME_MAX_CHARS).join('').trim();
+}
+
+export const nicknameSchema = z.string().max(200).transform(cleanNickname).pipe(z.string().min(1));
 
 export const createRoomSchema = z.strictObject({ nickname: nicknameSchema.optional() });
 export type CreateRoomRequest = z.input<typeof createRoomSchema>;
