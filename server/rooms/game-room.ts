@@ -206,7 +206,8 @@ export class GameRoom implements Tickable {
     if (role === 'spectator') return ErrorCode.NOT_A_PLAYER;
     if (this.phase !== 'finished') return ErrorCode.NOT_FINISHED;
     const seat = role === 'left' ? 0 : 1;
-    if (this.seats[seat === 0 ? 1 : 0]?.memberId == null) return ErrorCode.OPPONENT_LEFT;
+    const other = this.seats[seat === 0 ? 1 : 0];
+    if (!other || other.memberId === null) return ErrorCode.OPPONENT_LEFT;
     this.rematchWanted[seat] = true;
     if (this.rematchWanted[0] && this.rematchWanted[1]) {
       this.rematchWanted = [false, false];

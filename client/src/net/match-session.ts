@@ -1,5 +1,5 @@
 import { decodeSnapshot, unwrap, type Snapshot } from '../../../shared/codec/snapshot.ts';
-import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../../shared/constants.ts';
+import { FIELD_HEIGHT_PX } from '../../../shared/constants.ts';
 import type { JoinOk, Role, RoomInfo, RoomPhase } from '../../../shared/protocol/messages.ts';
 import type { Intent } from '../../../shared/sim/types.ts';
 import { ClockSync } from './clock-sync.ts';
@@ -120,5 +120,3 @@ export class MatchSession {
     this.socket.off('room:state', this.onRoomState);
   }
 }
-
-export const FIELD = { width: FIELD_WIDTH_PX, height: FIELD_HEIGHT_PX };
