@@ -1,14 +1,13 @@
 // Keeps `npm run bench:netcode` from rotting: runs the real bench for about a second on one link
 // condition and checks the report, and pins down the two things its figures rest on: the delay
 // proxy never reorders a stream, and what counts as a visible jump and as input delay.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runScript } from './run-script.ts';
 import { startDelayProxy } from '../../bench/netcode/delay-proxy.ts';
 import {
   AuthorityTrack,
@@ -20,26 +19,12 @@ import {
 import type { Snapshot } from '../../shared/codec/snapshot.ts';
 import type { Intent } from '../../shared/sim/types.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_TIMEOUT_MS = 120_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'pong-netcode-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs bench/netcode.ts to completion; resolves with its exit code and everything it printed. */
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/netcode.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
+const runBench = (args: string[]) => runScript('bench/netcode.ts', args);
 
 interface ConditionReport {
   name: string;

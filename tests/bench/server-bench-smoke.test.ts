@@ -1,12 +1,11 @@
 // Keeps `npm run bench` from rotting: runs the real bench (our built server and the floor, each
 // with its load generator) for about a second per run with two rooms, and checks the report.
 // Needs dist/ (the deploy project runs after `npm run build`).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runScript } from './run-script.ts';
 import {
   histogram,
   histogramDelta,
@@ -14,7 +13,6 @@ import {
   parsePrometheusText,
 } from '../../bench/lib/prometheus.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BENCH_TIMEOUT_MS = 180_000;
 const ROOMS = 2;
 
@@ -40,20 +38,7 @@ interface Report {
 const dir = mkdtempSync(join(tmpdir(), 'pong-bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs bench/run.ts to completion; resolves with its exit code and everything it printed. */
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
+const runBench = (args: string[]) => runScript('bench/run.ts', args);
 
 describe('npm run bench (smoke)', () => {
   it(
