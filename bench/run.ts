@@ -31,6 +31,7 @@ import {
   coreTimes,
   hasProcFs,
   processCpuMs,
+  processRssKib,
   type CoreTimes,
 } from './lib/proc-cpu.ts';
 import {
@@ -193,6 +194,9 @@ interface PassResult {
   /** Server CPU over the window, % of one core. */
   serverCpuPct: number;
   cpuMsPerRoomSec: number;
+  /** Server RSS at the window's end, and its growth over the idle server divided by the rooms. */
+  rssMib: number;
+  kibPerRoom: number;
   bytesPerClientSec: { player: number; spectator: number };
   snapshotsPerClientSec: { player: number; spectator: number };
   snapshotIntervalMs: { p50: number; p99: number; max: number };
@@ -265,6 +269,7 @@ async function runOnce(spec: RunSpec): Promise<PassResult> {
     ready = true;
     const url = `http://127.0.0.1:${port}`;
     const pid = server.pid as number;
+    const rssIdleKib = processRssKib(pid);
 
     const loadGen = spawnPinned(
       pins.loadGen,
@@ -309,6 +314,7 @@ async function runOnce(spec: RunSpec): Promise<PassResult> {
     await delay(opts.seconds * 1000);
     const cpu1 = processCpuMs(pid);
     const t1 = performance.now();
+    const rssEndKib = processRssKib(pid);
     const core1 = pins.server === null ? null : coreTimes(pins.server);
     const genCore1 = pins.loadGen === null ? null : coreTimes(pins.loadGen);
     const statsP = waitForMessage(
@@ -331,6 +337,8 @@ async function runOnce(spec: RunSpec): Promise<PassResult> {
       joinS,
       windowMs: t1 - t0,
       cpuMs: cpu1 - cpu0,
+      rssIdleKib,
+      rssEndKib,
       m0,
       m1,
       stats,
@@ -356,6 +364,9 @@ interface Measured {
   joinS: number;
   windowMs: number;
   cpuMs: number;
+  /** Server RSS once listening (no client yet) and at the end of the window. */
+  rssIdleKib: number;
+  rssEndKib: number;
   m0: Scrape;
   m1: Scrape;
   stats: LoadGenWindowStats;
@@ -407,6 +418,8 @@ function measure(x: Measured): PassResult {
     serverCpuMs: r(x.cpuMs, 0),
     serverCpuPct: r((x.cpuMs / x.windowMs) * 100, 1),
     cpuMsPerRoomSec: r(x.cpuMs / spec.rooms / windowS, 4),
+    rssMib: r(x.rssEndKib / 1024, 1),
+    kibPerRoom: r((x.rssEndKib - x.rssIdleKib) / spec.rooms, 1),
     bytesPerClientSec: {
       player: r(stats.player.bytesPerClientSec, 1),
       spectator: r(stats.spectator.bytesPerClientSec, 1),
@@ -448,6 +461,8 @@ function r(value: number, digits = 2): number {
 
 interface VariantSummary {
   cpuMsPerRoomSec: number;
+  rssMib: number;
+  kibPerRoom: number;
   serverCpuPct: number;
   bytesPerClientSec: { player: number; spectator: number };
   snapshotsPerClientSec: { player: number; spectator: number };
@@ -466,6 +481,8 @@ function summarise(passes: PassResult[]): VariantSummary {
   const other = passes.map((p) => p.otherLoadOnServerCpuPct);
   return {
     cpuMsPerRoomSec: avg((p) => p.cpuMsPerRoomSec, 4),
+    rssMib: avg((p) => p.rssMib, 1),
+    kibPerRoom: avg((p) => p.kibPerRoom, 1),
     serverCpuPct: avg((p) => p.serverCpuPct, 1),
     bytesPerClientSec: {
       player: avg((p) => p.bytesPerClientSec.player, 1),
@@ -555,6 +572,8 @@ function printTable(results: RoomsResult[]): void {
     'variant',
     'CPU ms/room·s',
     'server CPU',
+    'RSS MiB',
+    'KiB/room',
     'B/client·s player',
     'spectator',
     'snap/s',
@@ -574,6 +593,8 @@ function printTable(results: RoomsResult[]): void {
         v,
         s.cpuMsPerRoomSec.toFixed(3),
         `${s.serverCpuPct.toFixed(1)}%`,
+        s.rssMib.toFixed(1),
+        s.kibPerRoom.toFixed(1),
         s.bytesPerClientSec.player.toFixed(0),
         s.bytesPerClientSec.spectator.toFixed(0),
         s.snapshotsPerClientSec.player.toFixed(1),

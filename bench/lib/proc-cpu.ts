@@ -71,3 +71,10 @@ export function allowedCpus(): number[] {
     return [];
   }
 }
+
+/** Resident memory of `pid` now, in KiB, from /proc/<pid>/status (VmRSS). */
+export function processRssKib(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`cannot read the memory of process ${pid}`);
+  return Number(match[1]);
+}

@@ -18,6 +18,8 @@ const ROOMS = 2;
 
 interface VariantSummary {
   cpuMsPerRoomSec: number;
+  rssMib: number;
+  kibPerRoom: number;
   bytesPerClientSec: { player: number; spectator: number };
   snapshotsPerClientSec: { player: number; spectator: number };
   snapshotIntervalMs: { p50: number; p99: number };
@@ -68,6 +70,8 @@ describe('npm run bench (smoke)', () => {
       for (const v of [result.ours, result.floor]) {
         expect(v.passes).toHaveLength(2);
         expect(v.cpuMsPerRoomSec).toBeGreaterThan(0);
+        expect(v.rssMib).toBeGreaterThan(10);
+        expect(Number.isFinite(v.kibPerRoom)).toBe(true);
         expect(v.ticksPerSec).toBeGreaterThan(0);
         expect(v.ticksPerSec).toBeLessThan(120);
         expect(v.bytesPerClientSec.player).toBeGreaterThan(0);
