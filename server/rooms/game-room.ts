@@ -84,7 +84,8 @@ export class GameRoom implements Tickable {
   private closed = false;
   private readonly pendingWelcome = new Set<string>();
   private rematchWanted: [boolean, boolean] = [false, false];
-  private lastScores = '0:0';
+  /** Total points seen at the last tick: a change updates the lobby listing. */
+  private lastPoints = 0;
   /** Members that are not people (the computer player): they never keep a room alive. */
   private readonly bots = new Set<string>();
   /** Things stepped at the start of this room's tick (its computer player), released with the room. */
@@ -263,12 +264,13 @@ export class GameRoom implements Tickable {
         this.opts.onChange?.(this);
       } else this.publishState();
     }
-    const scores = this.match ? `${this.match.scores[0]}:${this.match.scores[1]}` : '0:0';
-    if (scores !== this.lastScores) {
-      this.lastScores = scores;
+    // Scores only ever grow within a match and start at 0:0 in a new one: their sum tells a change.
+    const points = this.match ? this.match.scores[0] + this.match.scores[1] : 0;
+    if (points !== this.lastPoints) {
+      this.lastPoints = points;
       this.opts.onChange?.(this);
     }
-    if (this.closeIfDone(scheduledMs)) return;
+    if (this.closeIfDone(scheduledMs, phase)) return;
     if (this.pendingWelcome.size > 0) {
       const full = encodeSnapshot(this.snapshot());
       for (const id of this.pendingWelcome) this.opts.transport.sendSnapshot(id, full);
@@ -311,15 +313,15 @@ export class GameRoom implements Tickable {
     }
   }
 
-  private closeIfDone(now: number): boolean {
-    const seatHeld = this.seats.some((s) => s !== null && s.memberId === null && this.phase !== 'finished');
+  private closeIfDone(now: number, phase: RoomPhase): boolean {
+    const seatHeld = phase !== 'finished' && this.seats.some((s) => s !== null && s.memberId === null);
     let people = 0;
     for (const id of this.members.keys()) if (!this.bots.has(id)) people += 1;
     if (people === 0 && !seatHeld) return this.close('empty');
-    if (this.phase === 'waiting' && now - this.createdAtMs >= this.opts.joinDeadlineMs) {
+    if (phase === 'waiting' && now - this.createdAtMs >= this.opts.joinDeadlineMs) {
       return this.close('nobody joined in time');
     }
-    if (this.phase === 'finished' && now - this.finishedAtMs >= this.opts.finishedTtlMs) {
+    if (phase === 'finished' && now - this.finishedAtMs >= this.opts.finishedTtlMs) {
       return this.close('finished');
     }
     return false;
