@@ -40,10 +40,6 @@ export class ClockSync {
     if (this.offset === null) this.offset = serverTimeMs - localNowMs;
   }
 
-  get synced(): boolean {
-    return this.samples.length > 0;
-  }
-
   get minRttMs(): number | null {
     if (this.samples.length === 0) return null;
     return Math.min(...this.samples.map((s) => s.rttMs));
