@@ -7,14 +7,17 @@ import { Server } from 'socket.io';
 import * as socketParser from '../shared/codec/socket-parser.ts';
 import { ROOM_CODE_PATTERN } from '../shared/protocol/schemas.ts';
 import type { Config } from './config.ts';
-import { attachGateway, evictMembers, roomTransport, type GameServer } from './gateway/socket-gateway.ts';
+import { attachGateway, evictMembers, type GameServer, type GameSocket } from './gateway/socket-gateway.ts';
+import type { GatewayContext, Session } from './gateway/session.ts';
 import { LobbyPublisher } from './gateway/lobby-publisher.ts';
 import { InMemoryMatchmakingQueue, type MatchmakingQueue } from './lobby/matchmaking-queue.ts';
+import { QuickMatch } from './lobby/quick-match.ts';
 import { InMemoryRoomDirectory, type RoomDirectory } from './lobby/room-directory.ts';
 import { ServerMetrics } from './metrics.ts';
 import { monotonicClock, type Clock } from './rooms/clock.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
+import { RoomChannels } from './transport/room-channels.ts';
 
 const PHASES = ['waiting', 'countdown', 'playing', 'paused', 'finished'];
 /** JSON schema of GET /api/rooms: fastify serializes with it (unknown fields never leak). */
@@ -76,6 +79,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     perMessageDeflate: false,
     httpCompression: false,
     serveClient: false,
+    // A player's link is watched by its own input stream (GameRoom's stall detection, 1 s); the
+    // heartbeat only has to catch spectators and lobby viewers, and half-open sockets.
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
   });
   const metrics = new ServerMetrics();
   const scheduler = new Scheduler(clock, {
@@ -88,30 +95,43 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   const directory = opts.directory ?? new InMemoryRoomDirectory();
   const queue = opts.queue ?? new InMemoryMatchmakingQueue();
+  const channels = new RoomChannels<GameSocket>({
+    // A room's members are all on this node: its state never goes through an adapter.
+    emitState: (channel, info) => io.local.to(channel).emit('room:state', info),
+    fanout: config.snapshotFanout,
+    onSnapshot: (members, bytes) => {
+      metrics.hot.snapshots += 1;
+      metrics.hot.snapshotBytes += members * bytes;
+    },
+    onWriteError: (socketId, err) => http.log.warn({ err, socketId }, 'snapshot write failed'),
+  });
   const rooms = new RoomManager({
     config,
     clock,
     scheduler,
     directory,
-    transportFor: (code) => roomTransport(io, code, metrics),
+    transportFor: (code) => channels.open(code),
     onRoomClosed: (room, reason) => {
-      evictMembers(io, room, reason);
+      evictMembers(ctx, room, reason);
       http.log.info({ room: room.id, reason }, 'room closed');
     },
   });
   metrics.watch({ rooms, queue, scheduler, sockets: () => io.engine.clientsCount });
   let accepting = true;
-  attachGateway({
+  const ctx: GatewayContext = {
     io,
+    sessions: new Map<string, Session>(),
     rooms,
-    queue,
+    channels,
+    quickMatch: new QuickMatch(queue, rooms),
     directory,
     clock,
     log: http.log,
-    snapshotHz: config.snapshotHz,
-    metrics: metrics,
+    metrics,
+    rules: { ...rooms.rules, snapshotHz: config.snapshotHz },
     accepting: () => accepting,
-  });
+  };
+  attachGateway(ctx);
   const lobby = new LobbyPublisher(io, directory);
   scheduler.add(lobby);
 

@@ -6,6 +6,7 @@ import {
   DEFAULT_SNAPSHOT_HZ,
   DEFAULT_TICK_HZ,
 } from '../shared/constants.ts';
+import type { FanoutMode } from './transport/snapshot-fanout.ts';
 
 /** Everything the server reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -17,6 +18,16 @@ export interface Config {
   countdownMs: number;
   /** How long a dropped player's seat is held before they forfeit. */
   reconnectGraceMs: number;
+  /** A seated player silent this long is stalled: the match pauses as for a drop. */
+  stallMs: number;
+  /** socket.io heartbeat: a ping every pingIntervalMs, the link is dead after pingTimeoutMs more. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  /**
+   * How snapshots reach WebSocket members: `direct` writes the shared frame to ws's sender when
+   * engine.io's preconditions hold, `engine` always hands it to engine.io (a bench knob).
+   */
+  snapshotFanout: FanoutMode;
   /** A private room that nobody else joins within this time closes. */
   privateRoomJoinDeadlineMs: number;
   /** A finished room lingers this long for a rematch, then closes. */
@@ -44,6 +55,10 @@ export const DEFAULT_CONFIG: Config = {
   pointsToWin: DEFAULT_POINTS_TO_WIN,
   countdownMs: COUNTDOWN_MS,
   reconnectGraceMs: 15_000,
+  stallMs: 1_000,
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 5_000,
+  snapshotFanout: 'direct',
   privateRoomJoinDeadlineMs: 10 * 60_000,
   finishedRoomTtlMs: 2 * 60_000,
   apiRequestsPerMinute: 120,
@@ -73,7 +88,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     snapshotHz,
     pointsToWin: int(env, 'POINTS_TO_WIN', DEFAULT_CONFIG.pointsToWin, 1, 99),
     reconnectGraceMs: int(env, 'RECONNECT_GRACE_MS', DEFAULT_CONFIG.reconnectGraceMs, 0, 600_000),
+    stallMs: int(env, 'STALL_MS', DEFAULT_CONFIG.stallMs, 100, 600_000),
+    snapshotFanout: fanoutMode(env.SNAPSHOT_FANOUT),
     clientDir: env.CLIENT_DIR ?? DEFAULT_CONFIG.clientDir,
     logLevel: env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,
   };
+}
+
+function fanoutMode(raw: string | undefined): FanoutMode {
+  if (raw === undefined || raw === '') return DEFAULT_CONFIG.snapshotFanout;
+  if (raw === 'direct' || raw === 'engine') return raw;
+  throw new Error(`SNAPSHOT_FANOUT must be "direct" or "engine", got "${raw}"`);
 }

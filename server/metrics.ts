@@ -30,21 +30,11 @@ export class ServerMetrics {
     buckets: TICK_BUCKETS_MS,
     registers: [this.registry],
   });
-  readonly snapshotBytes = new Counter({
-    name: 'pong_snapshot_bytes_sent_total',
-    help: 'Snapshot payload bytes sent, summed over recipients',
-    registers: [this.registry],
-  });
-  readonly snapshots = new Counter({
-    name: 'pong_snapshots_broadcast_total',
-    help: 'Snapshots encoded and broadcast (once per room per snapshot)',
-    registers: [this.registry],
-  });
-  readonly inputsReceived = new Counter({
-    name: 'pong_inputs_received_total',
-    help: 'Input messages received',
-    registers: [this.registry],
-  });
+  /**
+   * Counted in plain fields on the hot path (30 snapshots and 40 inputs per room per second): no
+   * label hashing per message. The counters below read them when Prometheus scrapes.
+   */
+  readonly hot = { snapshots: 0, snapshotBytes: 0, inputs: 0, framesIntercepted: 0 };
   readonly inputsDropped = new Counter({
     name: 'pong_inputs_dropped_total',
     help: 'Input messages dropped, by reason',
@@ -65,6 +55,22 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.hotCounter(
+      'pong_snapshot_bytes_sent_total',
+      'Snapshot payload bytes sent, summed over recipients',
+      'snapshotBytes',
+    );
+    this.hotCounter(
+      'pong_snapshots_broadcast_total',
+      'Snapshots encoded and broadcast (once per room per snapshot)',
+      'snapshots',
+    );
+    this.hotCounter('pong_inputs_received_total', 'Input messages received', 'inputs');
+    this.hotCounter(
+      'pong_input_frames_intercepted_total',
+      'Binary input frames taken off the transport before socket.io (the rest came through its decoder)',
+      'framesIntercepted',
+    );
   }
 
   /** Registers the gauges read from the live server at scrape time. */
@@ -108,6 +114,19 @@ export class ServerMetrics {
       'Ticks skipped because the process stalled beyond the catch-up cap',
       () => src.scheduler.droppedTicks,
     );
+  }
+
+  private hotCounter(name: string, help: string, field: keyof ServerMetrics['hot']): Counter {
+    const hot = this.hot;
+    return new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(hot[field]);
+      },
+    });
   }
 
   /** A gauge read from the live server when Prometheus scrapes. */

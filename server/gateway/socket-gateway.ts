@@ -1,115 +1,98 @@
-import type { FastifyBaseLogger } from 'fastify';
-import type { Server, Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  inputFrameIntent,
+  inputFrameSeq,
+  inputFrameTicks,
+  validInputFrame,
+} from '../../shared/codec/input-frame.ts';
 import { ErrorCode, errorPayload } from '../../shared/protocol/errors.ts';
-import {
-  CLIENT_EVENTS,
-  PROTOCOL_VERSION,
-  type ClientToServerEvents,
-  type Failure,
-  type JoinOk,
-  type RulesInfo,
-  type ServerToClientEvents,
-} from '../../shared/protocol/messages.ts';
-import {
-  createRoomSchema,
-  handshakeSchema,
-  inputSchema,
-  joinRoomSchema,
-  practiceSchema,
-  queueSchema,
-  watchSchema,
-} from '../../shared/protocol/schemas.ts';
-import type { RoomDirectory } from '../lobby/room-directory.ts';
-import type { MatchmakingQueue, QueueEntry } from '../lobby/matchmaking-queue.ts';
-import type { Clock } from '../rooms/clock.ts';
-import type { GameRoom, RoomTransport } from '../rooms/game-room.ts';
-import type { RoomManager } from '../rooms/room-manager.ts';
-import type { ServerMetrics } from '../metrics.ts';
-import { LOBBY_CHANNEL } from './lobby-publisher.ts';
-import { prepareSnapshot, sendSnapshot } from './snapshot-fanout.ts';
-import { decodeInputFrame, isInputFrame } from '../../shared/codec/input-frame.ts';
-import { passedInputFrames } from '../../shared/codec/socket-parser.ts';
-import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/messages.ts';
+import { handshakeSchema } from '../../shared/protocol/schemas.ts';
+import type { Intent } from '../../shared/sim/types.ts';
+import type { GameRoom } from '../rooms/game-room.ts';
+import { interceptInputFrames } from '../transport/input-frames.ts';
+import { handlers } from './handlers.ts';
+import { Session, type AckFn, type GameSocket, type GatewayContext } from './session.ts';
 
-export interface SocketData {
-  code: string | null;
-  /** The browser's player id from the handshake (one queue entry and one live seat per player). */
-  playerId: string;
+export type { GameServer, GameSocket, SocketData } from './session.ts';
+
+/** The table with its per-event types erased, for the dispatcher (handlers are typed where written). */
+interface AnyHandler {
+  schema: z.ZodType | null;
+  ack: boolean;
+  handle(session: Session, payload: unknown): unknown;
 }
-export type GameServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
-type GameSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-
-const DEFAULT_NICKNAME = 'Anonymous';
-
-export interface GatewayDeps {
-  io: GameServer;
-  rooms: RoomManager;
-  queue: MatchmakingQueue;
-  directory: RoomDirectory;
-  clock: Clock;
-  log: FastifyBaseLogger;
-  snapshotHz: number;
-  metrics: ServerMetrics;
-  /** False once the server is shutting down: no new rooms. */
-  accepting: () => boolean;
-}
-
-const channel = (code: string) => `room:${code}`;
-
-/** Binds a room to socket.io: the only place rooms meet sockets. */
-export function roomTransport(io: GameServer, code: string, metrics: ServerMetrics): RoomTransport {
-  const ch = channel(code);
-  return {
-    broadcastSnapshot: (bytes) => {
-      const members = io.sockets.adapter.rooms.get(ch);
-      if (!members) return;
-      // Encoded once by the room, framed once here, then one write of the same buffer per member.
-      const snap = prepareSnapshot(bytes);
-      for (const id of members) {
-        const socket = io.sockets.sockets.get(id);
-        if (socket) sendSnapshot(socket.conn, snap);
-      }
-      metrics.snapshots.inc();
-      metrics.snapshotBytes.inc(bytes.byteLength * members.size);
-    },
-    broadcastState: (info) => io.to(ch).emit('room:state', info),
-    sendSnapshot: (memberId, bytes) => io.to(memberId).emit('snapshot', bytes),
-  };
-}
-
-/** Removes every socket from a closed room and tells them why. */
-export function evictMembers(io: GameServer, room: GameRoom, reason: string): void {
-  for (const id of room.memberIds()) detach(io.sockets.sockets.get(id), room.code, reason);
-}
-
-function detach(socket: GameSocket | undefined, code: string, reason: string): void {
-  if (!socket || socket.data.code !== code) return;
-  socket.data.code = null;
-  void socket.leave(channel(code));
-  socket.emit('room:left', { reason });
-}
+const table: Readonly<Record<string, AnyHandler>> = handlers;
 
 /** Splits raw handler arguments into (payload, ack): the ack is the last argument when it is a function. */
-function splitArgs(args: unknown[]): { payload: unknown; ack: ((res: unknown) => void) | null } {
+function splitArgs(args: unknown[]): { payload: unknown; ack: AckFn | null } {
   const last = args[args.length - 1];
-  const ack = typeof last === 'function' ? (last as (res: unknown) => void) : null;
+  const ack = typeof last === 'function' ? (last as AckFn) : null;
   return { payload: ack && args.length === 1 ? undefined : args[0], ack };
 }
 
 /**
- * The thin layer between socket.io and the rooms: checks the protocol version at the handshake,
- * validates every inbound message against its schema, and maps events to rooms, the queue and the
- * lobby. A bad message gets an error code (in its ack, or a `server:error` event); no handler can
- * throw out of here.
+ * Every client message but the binary input frames: rate limit, known event, ack present, payload
+ * valid, then the table's handler; every refusal answered the same way. Nothing thrown escapes.
  */
-export function attachGateway(deps: GatewayDeps): void {
-  const { io, rooms, queue, log, metrics } = deps;
-  const rulesInfo = (): RulesInfo => ({ ...rooms.rules, snapshotHz: deps.snapshotHz });
+function dispatch(session: Session, event: unknown, args: unknown[]): void {
+  const { payload, ack } = splitArgs(args);
+  if (!session.admit(event === 'input', ack)) return;
+  const handler = typeof event === 'string' && Object.hasOwn(table, event) ? table[event] : undefined;
+  if (!handler) return session.reject(ErrorCode.UNKNOWN_EVENT, ack);
+  try {
+    // Input frames that came through socket.io's decoder (a transport that could not be hooked).
+    if (event === 'input' && payload instanceof Uint8Array) return inputFrame(session, payload);
+    if (event !== 'input') session.room()?.heard(session.id);
+    if (handler.ack && !ack) return session.reject(ErrorCode.BAD_REQUEST, null);
+    // An event without an ack in the protocol is answered with `server:error`, whatever was attached.
+    const replyTo = handler.ack ? ack : null;
+    let value: unknown = undefined;
+    if (handler.schema) {
+      const parsed = handler.schema.safeParse(payload);
+      if (!parsed.success) {
+        if (event === 'input') session.ctx.metrics.inputsDropped.inc({ reason: ErrorCode.BAD_REQUEST });
+        return session.reject(ErrorCode.BAD_REQUEST, replyTo);
+      }
+      value = parsed.data;
+    }
+    const reply = handler.handle(session, value);
+    if (!replyTo) return;
+    if (reply instanceof Promise) {
+      reply.then(replyTo, (err: unknown) => {
+        session.log.error({ err, event }, 'handler failed');
+        session.reject(ErrorCode.INTERNAL, replyTo);
+      });
+    } else replyTo(reply);
+  } catch (err) {
+    session.log.error({ err, event }, 'handler failed');
+    session.reject(ErrorCode.INTERNAL, ack);
+  }
+}
+
+/** A binary input frame: rate-limited like every message, checked by hand, no allocation. */
+function inputFrame(session: Session, frame: Uint8Array): void {
+  if (!validInputFrame(frame)) {
+    session.ctx.metrics.inputsDropped.inc({ reason: ErrorCode.BAD_REQUEST });
+    return session.reject(ErrorCode.BAD_REQUEST, null);
+  }
+  session.input(inputFrameSeq(frame), inputFrameIntent(frame) as Intent, inputFrameTicks(frame));
+}
+
+/** Removes every socket from a closed room's channel and tells them why. */
+export function evictMembers(ctx: GatewayContext, room: GameRoom, reason: string): void {
+  const channel = ctx.channels.get(room.code);
+  for (const socket of channel?.sockets() ?? []) ctx.sessions.get(socket.id)?.evict(room.code, reason);
+  ctx.channels.close(room.code);
+}
+
+/**
+ * The thin layer between socket.io and the rooms: checks the protocol version at the handshake,
+ * then hands every message to the dispatcher above and every input frame to the same input path.
+ * A bad message gets an error code (in its ack, or a `server:error` event); nothing can throw out.
+ */
+export function attachGateway(ctx: GatewayContext): void {
+  const { io, metrics } = ctx;
 
   io.use((socket, next) => {
     const auth = handshakeSchema.safeParse(socket.handshake.auth);
@@ -124,298 +107,27 @@ export function attachGateway(deps: GatewayDeps): void {
     next();
   });
 
-  /** Seats a socket in a room and returns what its ack (or `queue:matched`) carries. */
-  const seat = (
-    socket: GameSocket,
-    room: GameRoom,
-    nickname: string | undefined,
-    token: string | undefined,
-    showCode: boolean,
-    wantsSeat = true,
-  ): JoinOk | Failure => {
-    const outcome = room.join(
-      socket.id,
-      nickname ?? DEFAULT_NICKNAME,
-      token,
-      socket.data.playerId,
-      wantsSeat,
-    );
-    if (!outcome.ok) return failure(outcome.error);
-    if (outcome.replacedMemberId) {
-      detach(
-        io.sockets.sockets.get(outcome.replacedMemberId),
-        room.code,
-        'Your seat was taken over by a newer tab.',
-      );
-    }
-    socket.data.code = room.code;
-    void socket.join(channel(room.code));
-    log.info({ socketId: socket.id, room: room.id, role: outcome.role }, 'joined room');
-    return {
-      ok: true,
-      code: showCode || outcome.role !== 'spectator' ? room.code : null,
-      role: outcome.role,
-      token: outcome.token,
-      rules: rulesInfo(),
-      room: room.info(),
-    };
-  };
-
-  const failure = (code: ErrorCode): Failure => {
-    metrics.rejected.inc({ code });
-    return { ok: false, error: code, message: errorPayload(code).message };
-  };
-
-  const matchQueued = (): void => {
-    for (const { a, b } of queue.tryMatch()) {
-      const sa = io.sockets.sockets.get(a.socketId);
-      const sb = io.sockets.sockets.get(b.socketId);
-      // queue:join refuses a player already in a live match, but they may have sat down in another
-      // tab since they queued: pairing them would put them in two matches.
-      const busy = (e: QueueEntry) => rooms.hasLiveSeat(e.playerId);
-      if (
-        !sa?.connected ||
-        !sb?.connected ||
-        sa.data.code !== null ||
-        sb.data.code !== null ||
-        busy(a) ||
-        busy(b)
-      ) {
-        // One side vanished or is busy elsewhere: the other keeps waiting.
-        for (const [s, e] of [
-          [sa, a],
-          [sb, b],
-        ] as const) {
-          if (!s?.connected || s.data.code !== null) continue;
-          if (busy(e)) s.emit('queue:left', { reason: 'You are already playing in another tab.' });
-          else queue.enqueue(e);
-        }
-        continue;
-      }
-      const room = rooms.create('public');
-      const seated = (
-        [
-          [sa, a],
-          [sb, b],
-        ] as const
-      ).map(([s, e]) => [s, seat(s, room, e.nickname, undefined, false)] as const);
-      // Both are seated before either hears of it, so each sees the full roster at once.
-      for (const [s, res] of seated) if (res.ok) s.emit('queue:matched', { ...res, room: room.info() });
-    }
-  };
-
   io.on('connection', (socket: GameSocket) => {
-    socket.data.code = null;
-    const slog = log.child({ socketId: socket.id });
-
-    const reject = (code: ErrorCode, ack: ((res: unknown) => void) | null): void => {
-      const f = failure(code);
-      if (ack) ack(f);
-      else socket.emit('server:error', { code: f.error, message: f.message });
-    };
-    // Every inbound packet passes the rate limiter first: excess is dropped (acked events hear
-    // RATE_LIMITED), and a socket that keeps flooding is disconnected with a reason.
-    const bucket = new TokenBucket(SOCKET_BURST, SOCKET_MESSAGES_PER_S, deps.clock.now());
-    const abuse = new TokenBucket(SOCKET_ABUSE_DROPS, SOCKET_ABUSE_DROPS / 5, deps.clock.now());
-    /** Rate-limits one inbound message; false when it is dropped (the caller then does nothing). */
-    const admit = (event: unknown, ack: ((res: unknown) => void) | null): boolean => {
-      const now = deps.clock.now();
-      if (bucket.take(now)) return true;
-      if (event === 'input') metrics.inputsDropped.inc({ reason: 'rate_limited' });
-      if (!abuse.take(now)) {
-        if (socket.connected) {
-          metrics.disconnectedAbusers.inc();
-          reject(ErrorCode.RATE_LIMITED, null);
-          slog.warn('disconnecting a flooding client');
-          socket.disconnect(true);
-        }
-        return false;
-      }
-      if (ack) reject(ErrorCode.RATE_LIMITED, ack);
-      else metrics.rejected.inc({ code: ErrorCode.RATE_LIMITED });
-      return false;
-    };
-    socket.use((packet, next) => {
-      if (admit(packet[0], splitArgs(packet.slice(1)).ack)) next();
-    });
-
-    const currentRoom = (): GameRoom | undefined =>
-      socket.data.code === null ? undefined : rooms.get(socket.data.code);
-
-    /** Registers a handler that sees raw arguments and can never throw into socket.io. */
-    const on = (
-      event: string,
-      handler: (payload: unknown, ack: ((res: unknown) => void) | null) => void,
-      needsAck = true,
-    ): void => {
-      (socket as unknown as Socket).on(event, (...args: unknown[]) => {
-        const { payload, ack } = splitArgs(args);
-        try {
-          if (needsAck && !ack) return reject(ErrorCode.BAD_REQUEST, null);
-          handler(payload, ack);
-        } catch (err) {
-          slog.error({ err, event }, 'handler failed');
-          reject(ErrorCode.INTERNAL, ack);
-        }
-      });
-    };
-
-    const enter = (
-      room: GameRoom | undefined,
-      nickname?: string,
-      token?: string,
-      showCode = true,
-      wantsSeat = true,
-    ) => {
-      if (!room) return failure(ErrorCode.ROOM_NOT_FOUND);
-      if (socket.data.code !== null) return failure(ErrorCode.ALREADY_IN_ROOM);
-      // One live match per player: a second tab cannot take a public seat (its own seat comes back by token).
-      if (wantsSeat && !token && room.kind === 'public' && rooms.hasLiveSeat(socket.data.playerId)) {
-        return failure(ErrorCode.ALREADY_IN_ROOM);
-      }
-      queue.removeSocket(socket.id);
-      return seat(socket, room, nickname, token, showCode, wantsSeat);
-    };
-
-    on('room:create', (payload, ack) => {
-      const req = createRoomSchema.safeParse(payload);
-      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      if (socket.data.code !== null) return reject(ErrorCode.ALREADY_IN_ROOM, ack);
-      if (!deps.accepting()) return reject(ErrorCode.SERVER_SHUTTING_DOWN, ack);
-      ack?.(enter(rooms.create('private'), req.data.nickname));
-    });
-
-    on('room:join', (payload, ack) => {
-      const req = joinRoomSchema.safeParse(payload);
-      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      ack?.(enter(rooms.get(req.data.code), req.data.nickname, req.data.token));
-    });
-
-    on('room:watch', (payload, ack) => {
-      const req = watchSchema.safeParse(payload);
-      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      const room = rooms.getById(req.data.id);
-      // Private rooms are reachable only with their code.
-      ack?.(
-        enter(
-          room?.kind === 'private' ? undefined : room,
-          req.data.nickname,
-          undefined,
-          false,
-          req.data.play === true,
-        ),
-      );
-    });
-
-    on('practice:create', (payload, ack) => {
-      const req = practiceSchema.safeParse(payload);
-      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      if (socket.data.code !== null) return reject(ErrorCode.ALREADY_IN_ROOM, ack);
-      if (!deps.accepting()) return reject(ErrorCode.SERVER_SHUTTING_DOWN, ack);
-      const room = rooms.create('practice');
-      const res = enter(room, req.data.nickname);
-      if (res.ok) rooms.addComputer(room, req.data.level);
-      else room.close('practice set-up failed');
-      ack?.(res.ok ? { ...res, room: room.info() } : res);
-    });
-
-    on('room:leave', (_payload, ack) => {
-      const room = currentRoom();
-      if (!room) return reject(ErrorCode.NOT_IN_ROOM, ack);
-      room.leave(socket.id);
-      void socket.leave(channel(room.code));
-      socket.data.code = null;
-      ack?.({ ok: true });
-    });
-
-    on('room:rematch', (_payload, ack) => {
-      const room = currentRoom();
-      if (!room) return reject(ErrorCode.NOT_IN_ROOM, ack);
-      const error = room.rematch(socket.id);
-      if (error) return reject(error, ack);
-      ack?.({ ok: true });
-    });
-
-    on('queue:join', (payload, ack) => {
-      const req = queueSchema.safeParse(payload);
-      if (!req.success) return reject(ErrorCode.BAD_REQUEST, ack);
-      if (socket.data.code !== null || rooms.hasLiveSeat(socket.data.playerId)) {
-        return reject(ErrorCode.ALREADY_IN_ROOM, ack);
-      }
-      if (!deps.accepting()) return reject(ErrorCode.SERVER_SHUTTING_DOWN, ack);
-      const replaced = queue.enqueue({
-        playerId: socket.data.playerId,
-        socketId: socket.id,
-        nickname: req.data.nickname ?? DEFAULT_NICKNAME,
-        enqueuedAtMs: deps.clock.now(),
-      });
-      if (replaced && replaced.socketId !== socket.id) {
-        io.sockets.sockets
-          .get(replaced.socketId)
-          ?.emit('queue:left', { reason: 'You started searching in another tab.' });
-      }
-      ack?.({ ok: true });
-      matchQueued();
-    });
-
-    on('queue:leave', (_payload, ack) => {
-      if (!queue.removeSocket(socket.id)) return reject(ErrorCode.NOT_QUEUED, ack);
-      ack?.({ ok: true });
-    });
-
-    on('lobby:subscribe', (_payload, ack) => {
-      void socket.join(LOBBY_CHANNEL);
-      ack?.(deps.directory.list());
-    });
-
-    on('lobby:unsubscribe', () => void socket.leave(LOBBY_CHANNEL), false);
-
-    /** The hot path: validated like every message, refused with a code, never thrown. */
-    const onInput = (payload: unknown): void => {
-      metrics.inputsReceived.inc();
-      const msg = inputSchema.safeParse(payload);
-      const room = currentRoom();
-      const error = !msg.success
-        ? ErrorCode.BAD_REQUEST
-        : !room
-          ? ErrorCode.NOT_IN_ROOM
-          : room.input(socket.id, msg.data[0], msg.data[1], msg.data[2]);
-      if (error) {
-        metrics.inputsDropped.inc({ reason: error });
-        reject(error, null);
-      }
-    };
-    // JSON inputs (any client may still send them) go through socket.io like other events...
-    on('input', onInput, false);
-    // ...while the client's binary input frames are read right off the connection, skipping
-    // socket.io's decoding, middleware and event dispatch (its decoder ignores them).
-    socket.conn.on('data', (data: unknown) => {
-      // socket.io's decoder has seen this message first: only frames it passed over are inputs.
-      if (!isInputFrame(data) || !passedInputFrames.has(data)) return;
+    const session = new Session(ctx, socket);
+    ctx.sessions.set(socket.id, session);
+    interceptInputFrames(socket.conn, (frame) => {
+      metrics.hot.framesIntercepted += 1;
       try {
-        if (admit('input', null)) onInput(decodeInputFrame(data));
+        if (session.admit(true, null)) inputFrame(session, frame);
       } catch (err) {
-        slog.error({ err }, 'input frame failed');
-        reject(ErrorCode.INTERNAL, null);
+        session.log.error({ err }, 'input frame failed');
+        session.reject(ErrorCode.INTERNAL, null);
       }
     });
-
-    on('time:ping', (_payload, ack) => ack?.(deps.clock.now()));
-
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event !== 'string' || !CLIENT_EVENTS.has(event)) {
-        reject(ErrorCode.UNKNOWN_EVENT, splitArgs(args).ack);
-      }
-    });
-
+    socket.onAny((event: unknown, ...args: unknown[]) => dispatch(session, event, args));
     socket.on('disconnect', (reason) => {
-      queue.removeSocket(socket.id);
-      const code = socket.data.code;
-      if (code === null) return;
-      socket.data.code = null;
-      const room = rooms.get(code);
-      room?.leave(socket.id);
-      slog.info({ room: room?.id, reason }, 'left room on disconnect');
+      ctx.sessions.delete(socket.id);
+      ctx.quickMatch.leave(socket.id);
+      const room = session.room();
+      session.leaveChannel();
+      if (!room) return;
+      room.leave(socket.id);
+      session.log.info({ room: room.id, reason }, 'left room on disconnect');
     });
   });
 }

@@ -32,6 +32,12 @@ export interface GameRoomOptions {
   rules: Rules;
   snapshotHz: number;
   reconnectGraceMs: number;
+  /**
+   * A seated player heard from for this long is stalled: the match pauses as for a drop, and the
+   * seat's grace starts then. Players send input 20 times a second whatever they do, so silence
+   * means a dead link long before any heartbeat could tell.
+   */
+  stallMs: number;
   joinDeadlineMs: number;
   finishedTtlMs: number;
   clock: Clock;
@@ -43,14 +49,30 @@ export interface GameRoomOptions {
   onChange?: (room: GameRoom) => void;
 }
 
+/** How a member enters a room. */
+export interface JoinOptions {
+  nickname: string;
+  /** A seat token: reclaims that seat (after a drop, a reload, or from a newer tab). */
+  token?: string;
+  /** The browser's player id (one live seat per player); the member id when absent. */
+  playerId?: string;
+  /** False to watch even when a seat is free. */
+  wantsSeat?: boolean;
+}
+
 interface SeatState {
   nickname: string;
   /** The browser's player id (one live seat per player); the member id for computer players. */
   playerId: string;
   token: string;
-  /** null while the player is away and the seat is held for them. */
+  /** null while the player is disconnected and the seat is held for them. */
   memberId: string | null;
-  leftAtMs: number;
+  /** When the seat's member was last heard from (any message). */
+  heardAtMs: number;
+  /** True while the member is connected but silent for stallMs or more. */
+  stalled: boolean;
+  /** When the seat went away (dropped or stalled): its grace runs from here. */
+  awaySinceMs: number;
   queue: InputQueue;
 }
 
@@ -59,12 +81,18 @@ export type JoinOutcome =
   | { ok: false; error: ErrorCode };
 
 const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
+const SEATS = [0, 1] as const;
 const isServePhase = (p: RoomPhase) => p === 'countdown' || p === 'playing';
+/** The seat's player is not playing: dropped, or connected but silent. */
+const isAway = (s: SeatState | null): s is SeatState => s !== null && (s.memberId === null || s.stalled);
 
 /**
  * One match: two seats, any number of spectators, and the phase machine
  * waiting → countdown ⇄ playing (⇄ paused) → finished. It owns no timer: the process-wide
  * Scheduler calls tick(), and every deadline is a timestamp compared on a tick.
+ *
+ * The phase has one writer, transition(): every change of the facts it follows from (seats, the
+ * match, the resume countdown) ends with settle(), which derives the phase and transitions to it.
  */
 export class GameRoom implements Tickable {
   readonly code: string;
@@ -74,13 +102,13 @@ export class GameRoom implements Tickable {
   private readonly seats: [SeatState | null, SeatState | null] = [null, null];
   private readonly members = new Map<string, Role>();
   private match: MatchState | null = null;
+  private currentPhase: RoomPhase = 'waiting';
   private resumeTicks = 0;
   private finishedAtMs = 0;
   private lastTickMs: number;
   private tickCount = 0;
   private readonly ticksPerSnapshot: number;
   private readonly snapshotOffset: number;
-  private lastPhase: RoomPhase = 'waiting';
   private closed = false;
   private readonly pendingWelcome = new Set<string>();
   private rematchWanted: [boolean, boolean] = [false, false];
@@ -107,12 +135,7 @@ export class GameRoom implements Tickable {
   }
 
   get phase(): RoomPhase {
-    const m = this.match;
-    if (!m) return 'waiting';
-    if (m.phase === 'finished') return 'finished';
-    if (this.seats.some((s) => s?.memberId === null)) return 'paused';
-    if (this.resumeTicks > 0) return 'countdown';
-    return m.phase;
+    return this.currentPhase;
   }
 
   get spectatorCount(): number {
@@ -135,16 +158,12 @@ export class GameRoom implements Tickable {
   }
 
   /** Seats a player (or reclaims a held seat with its token); everyone else becomes a spectator. */
-  join(
-    memberId: string,
-    nickname: string,
-    token?: string,
-    playerId: string = memberId,
-    wantsSeat = true,
-  ): JoinOutcome {
+  join(memberId: string, opts: JoinOptions): JoinOutcome {
     if (this.closed) return { ok: false, error: ErrorCode.ROOM_NOT_FOUND };
     if (this.members.has(memberId)) return { ok: false, error: ErrorCode.ALREADY_IN_ROOM };
+    const now = this.opts.clock.now();
     let replacedMemberId: string | null = null;
+    const { token } = opts;
     let seat = token === undefined ? -1 : this.seats.findIndex((s) => s !== null && s.token === token);
     if (seat >= 0) {
       const held = this.seats[seat] as SeatState;
@@ -156,27 +175,27 @@ export class GameRoom implements Tickable {
       }
       held.memberId = memberId;
       held.queue = new InputQueue();
-      if (this.match && this.match.phase !== 'finished' && this.seats.every((s) => s?.memberId)) {
-        this.resumeTicks = countdownTicks(this.opts.rules);
-      }
-    } else if (wantsSeat && !this.match && (seat = this.seats.findIndex((s) => s === null)) >= 0) {
+      this.markPresent(held, now);
+    } else if (opts.wantsSeat !== false && !this.match && (seat = this.seats.indexOf(null)) >= 0) {
       this.seats[seat] = {
-        nickname,
-        playerId,
+        nickname: opts.nickname,
+        playerId: opts.playerId ?? memberId,
         token: this.opts.newToken(),
         memberId,
-        leftAtMs: 0,
+        heardAtMs: now,
+        stalled: false,
+        awaySinceMs: 0,
         queue: new InputQueue(),
       };
     }
     const role: Role = seat >= 0 ? (SEAT_ROLES[seat] as Role) : 'spectator';
     this.members.set(memberId, role);
     if (!this.match && this.seats.every((s) => s?.memberId)) {
-      this.match = createMatch(this.opts.newSeed(), this.opts.rules);
+      this.startMatch(now);
     }
     // The joiner's full snapshot goes out on the next tick, after the gateway has acknowledged the join.
     this.pendingWelcome.add(memberId);
-    this.publishState();
+    this.rosterChanged(now);
     return {
       ok: true,
       role,
@@ -192,7 +211,7 @@ export class GameRoom implements Tickable {
   joinBot(memberId: string, nickname: string, player: Tickable): JoinOutcome {
     this.bots.add(memberId);
     this.companions.push(player);
-    return this.join(memberId, nickname);
+    return this.join(memberId, { nickname });
   }
 
   /** True while this player holds a seat in a match that is not over. */
@@ -210,12 +229,12 @@ export class GameRoom implements Tickable {
     const other = this.seats[seat === 0 ? 1 : 0];
     if (!other || other.memberId === null) return ErrorCode.OPPONENT_LEFT;
     this.rematchWanted[seat] = true;
+    const now = this.opts.clock.now();
     if (this.rematchWanted[0] && this.rematchWanted[1]) {
       this.rematchWanted = [false, false];
-      this.match = createMatch(this.opts.newSeed(), this.opts.rules);
-      this.resumeTicks = 0;
+      this.startMatch(now);
     }
-    this.publishState();
+    this.rosterChanged(now);
     return null;
   }
 
@@ -225,14 +244,17 @@ export class GameRoom implements Tickable {
     if (role === undefined) return;
     this.members.delete(memberId);
     this.pendingWelcome.delete(memberId);
+    const now = this.opts.clock.now();
     if (role !== 'spectator') {
       const seat = this.seats[role === 'left' ? 0 : 1] as SeatState;
       if (seat.memberId === memberId) {
+        // A stalled player's grace already runs from the stall.
+        if (!seat.stalled) seat.awaySinceMs = now;
         seat.memberId = null;
-        seat.leftAtMs = this.opts.clock.now();
+        seat.stalled = false;
       }
     }
-    this.publishState();
+    this.rosterChanged(now);
   }
 
   /** Queues a player's intents; spectators and strangers get an error code. */
@@ -241,50 +263,136 @@ export class GameRoom implements Tickable {
     if (role === undefined) return ErrorCode.NOT_IN_ROOM;
     if (role === 'spectator') return ErrorCode.NOT_A_PLAYER;
     const seat = this.seats[role === 'left' ? 0 : 1] as SeatState;
+    this.hear(seat);
     seat.queue.push(seq, intent, ticks);
     return null;
   }
 
+  /** A new match (the first, or a rematch): both players count as heard from now. */
+  private startMatch(now: number): void {
+    this.match = createMatch(this.opts.newSeed(), this.opts.rules);
+    this.resumeTicks = 0;
+    for (const s of this.seats) {
+      if (!s) continue;
+      s.heardAtMs = now;
+      s.stalled = false;
+      if (s.memberId !== null) s.awaySinceMs = 0;
+    }
+  }
+
+  /** Any other message from a member: a seated player's link is alive. */
+  heard(memberId: string): void {
+    const role = this.members.get(memberId);
+    if (role === 'left' || role === 'right') this.hear(this.seats[role === 'left' ? 0 : 1] as SeatState);
+  }
+
+  /** One step of the room, in stages; the Scheduler calls it at each tick's scheduled time. */
   tick(scheduledMs: number): void {
     if (this.closed) return;
     this.lastTickMs = scheduledMs;
     this.tickCount += 1;
     for (const companion of this.companions) companion.tick(scheduledMs);
+    this.detectStalls(scheduledMs);
     this.expireSeats(scheduledMs);
     if (this.closed) return;
     this.advanceMatch();
-    const phase = this.phase;
-    if (phase !== this.lastPhase) {
-      if (phase === 'finished') this.finishedAtMs = scheduledMs;
-      // Every snapshot carries the phase: the serve countdown ⇄ playing flips (two per point) need
-      // no room:state to every member, only the lobby's listing.
-      const serveFlip = isServePhase(phase) && isServePhase(this.lastPhase);
-      if (serveFlip) {
-        this.lastPhase = phase;
-        this.opts.onChange?.(this);
-      } else this.publishState();
-    }
-    // Scores only ever grow within a match and start at 0:0 in a new one: their sum tells a change.
-    const points = this.match ? this.match.scores[0] + this.match.scores[1] : 0;
-    if (points !== this.lastPoints) {
-      this.lastPoints = points;
-      this.opts.onChange?.(this);
-    }
-    if (this.closeIfDone(scheduledMs, phase)) return;
-    if (this.pendingWelcome.size > 0) {
-      const full = encodeSnapshot(this.snapshot());
-      for (const id of this.pendingWelcome) this.opts.transport.sendSnapshot(id, full);
-      this.pendingWelcome.clear();
-    }
+    this.settle(scheduledMs);
+    this.noteScore();
+    if (this.closeIfDone(scheduledMs)) return;
+    this.sendWelcomes();
     if (this.tickCount % this.ticksPerSnapshot === this.snapshotOffset) {
       this.opts.transport.broadcastSnapshot(encodeSnapshot(this.snapshot()));
+    }
+  }
+
+  /** The phase the facts call for: the match's own, unless a seat is away or a resume counts down. */
+  private derivePhase(): RoomPhase {
+    const m = this.match;
+    if (!m) return 'waiting';
+    if (m.phase === 'finished') return 'finished';
+    if (this.seats.some(isAway)) return 'paused';
+    if (this.resumeTicks > 0) return 'countdown';
+    return m.phase;
+  }
+
+  /** Moves to the derived phase when it differs; returns whether it did. */
+  private settle(now: number): boolean {
+    const next = this.derivePhase();
+    if (next === this.currentPhase) return false;
+    this.transition(next, now);
+    return true;
+  }
+
+  /**
+   * The only writer of the phase. Every phase change is announced: the serve countdown ⇄ playing
+   * flips (two per point) only to the lobby listing, since every snapshot carries the phase; the
+   * others to every member as `room:state` too.
+   */
+  private transition(to: RoomPhase, now: number): void {
+    const from = this.currentPhase;
+    this.currentPhase = to;
+    if (to === 'finished') this.finishedAtMs = now;
+    if (isServePhase(from) && isServePhase(to)) this.opts.onChange?.(this);
+    else this.publishState();
+  }
+
+  /** Seats, members or rematch wishes changed: settle the phase, and tell everyone in any case. */
+  private rosterChanged(now: number): void {
+    if (!this.settle(now)) this.publishState();
+  }
+
+  /** Runs for every input: the last tick's time is precise enough against stallMs, and costs nothing. */
+  private hear(seat: SeatState): void {
+    const now = this.lastTickMs;
+    seat.heardAtMs = now;
+    if (!seat.stalled) return;
+    seat.stalled = false;
+    this.markPresent(seat, now);
+    this.rosterChanged(now);
+  }
+
+  /** A seat's player is back: when nobody is away any more, a live match resumes with a countdown. */
+  private markPresent(seat: SeatState, now: number): void {
+    seat.heardAtMs = now;
+    seat.stalled = false;
+    seat.awaySinceMs = 0;
+    if (this.match && this.match.phase !== 'finished' && !this.seats.some(isAway)) {
+      this.resumeTicks = countdownTicks(this.opts.rules);
+    }
+  }
+
+  /** A connected player silent for stallMs in a match that is on is treated as away. */
+  private detectStalls(now: number): void {
+    if (!this.match || this.match.phase === 'finished') return;
+    for (const seat of this.seats) {
+      if (!seat || seat.memberId === null || seat.stalled || this.bots.has(seat.memberId)) continue;
+      if (now - seat.heardAtMs < this.opts.stallMs) continue;
+      seat.stalled = true;
+      seat.awaySinceMs = now;
+      this.rosterChanged(now);
+    }
+  }
+
+  /** An away seat whose grace ran out: its player forfeits a match, or frees the seat before one. */
+  private expireSeats(now: number): void {
+    for (const i of SEATS) {
+      const seat = this.seats[i];
+      if (!isAway(seat) || now - seat.awaySinceMs < this.opts.reconnectGraceMs) continue;
+      if (this.match && this.match.phase !== 'finished') {
+        // The absent player forfeits; the score stays as it was.
+        this.match = { ...this.match, phase: 'finished', winner: i === 0 ? 1 : 0, countdownTicks: 0 };
+        this.settle(now);
+      } else if (!this.match && seat.memberId === null) {
+        this.seats[i] = null;
+        this.rosterChanged(now);
+      }
     }
   }
 
   private advanceMatch(): void {
     const q0 = this.seats[0]?.queue;
     const q1 = this.seats[1]?.queue;
-    const phase = this.phase;
+    const phase = this.currentPhase;
     if (this.match && q0 && q1 && (phase === 'countdown' || phase === 'playing')) {
       if (this.resumeTicks > 0) {
         this.resumeTicks -= 1;
@@ -299,21 +407,23 @@ export class GameRoom implements Tickable {
     }
   }
 
-  private expireSeats(now: number): void {
-    for (const i of [0, 1] as const) {
-      const seat = this.seats[i];
-      if (!seat || seat.memberId !== null || now - seat.leftAtMs < this.opts.reconnectGraceMs) continue;
-      if (this.match && this.match.phase !== 'finished') {
-        // The absent player forfeits; the score stays as it was.
-        this.match = { ...this.match, phase: 'finished', winner: i === 0 ? 1 : 0, countdownTicks: 0 };
-      } else if (!this.match) {
-        this.seats[i] = null;
-        this.publishState();
-      }
-    }
+  /** Scores only ever grow within a match and start at 0:0 in a new one: their sum tells a change. */
+  private noteScore(): void {
+    const points = this.match ? this.match.scores[0] + this.match.scores[1] : 0;
+    if (points === this.lastPoints) return;
+    this.lastPoints = points;
+    this.opts.onChange?.(this);
   }
 
-  private closeIfDone(now: number, phase: RoomPhase): boolean {
+  private sendWelcomes(): void {
+    if (this.pendingWelcome.size === 0) return;
+    const full = encodeSnapshot(this.snapshot());
+    for (const id of this.pendingWelcome) this.opts.transport.sendSnapshot(id, full);
+    this.pendingWelcome.clear();
+  }
+
+  private closeIfDone(now: number): boolean {
+    const phase = this.currentPhase;
     const seatHeld = phase !== 'finished' && this.seats.some((s) => s !== null && s.memberId === null);
     let people = 0;
     for (const id of this.members.keys()) if (!this.bots.has(id)) people += 1;
@@ -339,14 +449,15 @@ export class GameRoom implements Tickable {
 
   snapshot(): Snapshot {
     const m = this.match;
-    const phase = this.phase;
+    const phase = this.currentPhase;
     const tickHz = this.opts.rules.tickHz;
     let timerTenths = 0;
     if (phase === 'countdown') {
       timerTenths = ((this.resumeTicks || m?.countdownTicks || 0) * 10) / tickHz;
     } else if (phase === 'paused') {
-      const away = this.seats.filter((s) => s?.memberId === null).map((s) => (s as SeatState).leftAtMs);
-      const left = this.opts.reconnectGraceMs - (this.lastTickMs - Math.min(...away));
+      let awaySince = Infinity;
+      for (const s of this.seats) if (isAway(s)) awaySince = Math.min(awaySince, s.awaySinceMs);
+      const left = this.opts.reconnectGraceMs - (this.lastTickMs - awaySince);
       timerTenths = Math.max(0, Math.ceil(left / 100));
     }
     const mid = FIELD_HEIGHT_PX / 2;
@@ -363,12 +474,12 @@ export class GameRoom implements Tickable {
 
   info(): RoomInfo {
     const player = (s: SeatState | null): PlayerInfo | null =>
-      s ? { nickname: s.nickname, connected: s.memberId !== null } : null;
+      s ? { nickname: s.nickname, connected: !isAway(s) } : null;
     const winner = this.match?.winner;
     return {
       id: this.id,
       kind: this.kind,
-      phase: this.phase,
+      phase: this.currentPhase,
       players: [player(this.seats[0]), player(this.seats[1])],
       spectators: this.spectatorCount,
       winner: winner === null || winner === undefined ? null : SEAT_ROLES[winner],
@@ -381,7 +492,7 @@ export class GameRoom implements Tickable {
     const m = this.match;
     return {
       id: this.id,
-      phase: this.phase,
+      phase: this.currentPhase,
       players: [this.seats[0]?.nickname ?? null, this.seats[1]?.nickname ?? null],
       scores: m ? [m.scores[0], m.scores[1]] : [0, 0],
       spectators: this.spectatorCount,
@@ -390,7 +501,6 @@ export class GameRoom implements Tickable {
   }
 
   private publishState(): void {
-    this.lastPhase = this.phase;
     this.opts.transport.broadcastState(this.info());
     this.opts.onChange?.(this);
   }

@@ -80,6 +80,7 @@ export class RoomManager {
       rules: this.rules,
       snapshotHz: config.snapshotHz,
       reconnectGraceMs: config.reconnectGraceMs,
+      stallMs: config.stallMs,
       joinDeadlineMs: config.privateRoomJoinDeadlineMs,
       finishedTtlMs: config.finishedRoomTtlMs,
       clock: this.deps.clock,

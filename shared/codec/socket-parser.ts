@@ -10,16 +10,13 @@ import { encodeInputFrame, fitsInputFrame, INPUT_MARKER } from './input-frame.ts
  */
 export const SNAPSHOT_EVENT = 'snapshot';
 /**
- * And the other way: an `input` event travels as one 7-byte binary frame (shared/codec/input-frame.ts),
- * which the server's gateway reads from the engine.io connection directly; socket.io's decoder skips it.
+ * And the other way: an `input` event travels as one 7-byte binary frame (shared/codec/input-frame.ts).
+ * The server usually takes it off the connection before any decoder sees it (server/transport/);
+ * when one does reach this decoder (a transport that could not be hooked), it comes out as an
+ * ordinary `input` event whose payload is the frame's bytes.
  */
 export const INPUT_EVENT = 'input';
 
-/**
- * The input frames a decoder passed over (so not a binary attachment it was waiting for). The
- * server's gateway, which hears every message after socket.io's decoder, handles exactly these.
- */
-export const passedInputFrames = new WeakSet<Uint8Array>();
 const SNAPSHOT_MARKER = 0xfe;
 
 export const protocol = base.protocol;
@@ -92,9 +89,8 @@ export class Decoder extends Emitter<Record<string, never>, Record<string, never
       return;
     }
     const bytes = toBytes(chunk);
-    // Input frames are read by the server's gateway straight from the connection.
     if (!this.reconstructing && bytes !== null && bytes.byteLength > 0 && bytes[0] === INPUT_MARKER) {
-      passedInputFrames.add(chunk as Uint8Array);
+      this.emitReserved('decoded', { type: base.PacketType.EVENT, nsp: '/', data: [INPUT_EVENT, bytes] });
       return;
     }
     if (!this.reconstructing && bytes !== null && bytes.byteLength > 0 && bytes[0] === SNAPSHOT_MARKER) {

@@ -126,13 +126,15 @@ describe('input acknowledgement', () => {
   // Regression: when the server used to guess a dry seat's ticks, a client sending exactly in step
   // never repaid the guessed ticks and its paddle kept its old intent for good. Now the server waits
   // for late ticks instead of guessing; a seat whose inputs start late must still steer.
-  it('a player whose first inputs arrive late still steers its paddle', async () => {
+  it('players whose first inputs arrive late (the link watch paused the match) still steer', async () => {
     const server = await env.startServer({ pointsToWin: 11 });
-    const { left } = await env.startMatch(server);
-    // Nobody sends anything through the countdown: the left seat's queue runs dry.
-    await waitForSnapshot(left, (s) => s.phase === 'playing');
+    const { left, right } = await env.startMatch(server);
+    // Nobody sends anything through the countdown: both seats go quiet and the match pauses.
+    await waitForSnapshot(left, (s) => s.phase === 'paused');
     let intent: -1 | 1 = -1;
+    new PlayerBot(right).start();
     new PlayerBot(left, { intent: () => intent }).start();
+    await waitForSnapshot(left, (s) => s.phase === 'playing');
     await waitForSnapshot(left, (s) => s.paddles[0] <= TOP_PADDLE_Y + 0.5);
     intent = 1;
     await waitForSnapshot(left, (s) => s.paddles[0] >= BOTTOM_PADDLE_Y - 0.5);

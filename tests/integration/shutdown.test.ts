@@ -13,6 +13,7 @@ import {
   type GameClient,
 } from '../support/client.ts';
 import { createRoom, joinRoom, useTestEnv } from '../support/env.ts';
+import { PlayerBot } from '../support/player-bot.ts';
 import { freePort, withDeadline } from '../support/resilience.ts';
 
 const env = useTestEnv();
@@ -119,7 +120,10 @@ describe('graceful shutdown of a real server process', () => {
     expect((await joinRoom(spectator, { code })).role).toBe('spectator');
     const lobby = await client(server.url);
     await lobby.timeout(5_000).emitWithAck('lobby:subscribe');
+    // Live players keep sending their (idle) intents, or the link watch would pause the match.
+    const bots = [new PlayerBot(left).start(), new PlayerBot(right).start()];
     await waitForSnapshot(left, (s) => s.phase === 'playing');
+    for (const bot of bots) bot.stop();
 
     const everyone = [left, right, spectator, lobby];
     const notices = everyone.map((c) => waitFor(c, 'server:restarting'));

@@ -152,7 +152,9 @@ export async function startManualServer(
   overrides: Partial<Config> = {},
 ): Promise<ManualServer> {
   const clock = new ManualClock(1_000);
-  const server = await env.startServer(overrides, { clock, autoStart: false });
+  // Ticks run back to back here, with no chance for a client's input to arrive between them, so
+  // the link watch (a player silent for stallMs is stalled) is off unless a test asks for it.
+  const server = await env.startServer({ stallMs: 600_000, ...overrides }, { clock, autoStart: false });
   const periodMs = 1000 / server.config.tickHz;
   const runTicks = (n: number) => {
     for (let i = 0; i < n; i += 1) {

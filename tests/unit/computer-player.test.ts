@@ -83,7 +83,7 @@ class Practice {
     this.humanSeat = seat === 0 ? 1 : 0;
     this.computer = new ComputerPlayer(room ? room(this.h) : this.h.room, seat, level, makeRandom(seed));
     if (seat === 0) this.h.room.joinBot(this.computer.memberId, 'Computer', this.computer);
-    this.h.room.join('human', 'Ann');
+    this.h.room.join('human', { nickname: 'Ann' });
     if (seat === 1) this.h.room.joinBot(this.computer.memberId, 'Computer', this.computer);
     this.prev = this.h.room.snapshot();
   }
@@ -295,10 +295,13 @@ describe('ComputerPlayer through the RoomManager', () => {
       transportFor: () => new RecordingTransport(),
     });
     const room = rooms.create('practice');
-    room.join('human', 'Ann');
+    room.join('human', { nickname: 'Ann' });
     const computer = rooms.addComputer(room, level);
+    let seq = 0;
     const runUntil = (done: () => boolean, maxTicks = MAX_TICKS) => {
       for (let n = 0; n < maxTicks && !done(); n += 1) {
+        // An idle human's client still sends its (idle) intent every tick, as a live link does.
+        if (room.roleOf('human')) room.input('human', (seq += 1), 0, 1);
         clock.advance(1000 / config.tickHz);
         scheduler.runDue();
       }

@@ -17,8 +17,8 @@ const snapshotsTo = (events: readonly TransportEvent[], memberId: string) =>
 /** Two players seated, both holding "up" so their paddles park at the top and every serve scores. */
 function startedMatch(pointsToWin = 5, overrides: ConstructorParameters<typeof RoomHarness>[0] = {}) {
   const h = new RoomHarness({ rules: { ...TEST_RULES, pointsToWin }, ...overrides });
-  h.room.join('a', 'Ann');
-  h.room.join('b', 'Bob');
+  h.room.join('a', { nickname: 'Ann' });
+  h.room.join('b', { nickname: 'Bob' });
   h.hold('a', -1);
   h.hold('b', -1);
   return h;
@@ -27,12 +27,12 @@ function startedMatch(pointsToWin = 5, overrides: ConstructorParameters<typeof R
 describe('GameRoom seats', () => {
   it('seats the first two joiners left and right; the third watches', () => {
     const h = new RoomHarness();
-    const a = h.room.join('a', 'Ann');
+    const a = h.room.join('a', { nickname: 'Ann' });
     expect(a).toEqual({ ok: true, role: 'left', token: 'token-1', replacedMemberId: null });
     expect(h.room.phase).toBe('waiting');
-    const b = h.room.join('b', 'Bob');
+    const b = h.room.join('b', { nickname: 'Bob' });
     expect(b).toEqual({ ok: true, role: 'right', token: 'token-2', replacedMemberId: null });
-    const c = h.room.join('c', 'Cy');
+    const c = h.room.join('c', { nickname: 'Cy' });
     expect(c).toEqual({ ok: true, role: 'spectator', token: null, replacedMemberId: null });
     expect(h.room.roleOf('c')).toBe('spectator');
     expect(h.room.spectatorCount).toBe(1);
@@ -47,14 +47,14 @@ describe('GameRoom seats', () => {
 
   it('refuses a second join from the same member', () => {
     const h = new RoomHarness();
-    h.room.join('a', 'Ann');
-    expect(h.room.join('a', 'Ann')).toEqual({ ok: false, error: ErrorCode.ALREADY_IN_ROOM });
+    h.room.join('a', { nickname: 'Ann' });
+    expect(h.room.join('a', { nickname: 'Ann' })).toEqual({ ok: false, error: ErrorCode.ALREADY_IN_ROOM });
     expect(h.room.info().players[1]).toBeNull();
   });
 
   it('answers spectator input with NOT_A_PLAYER and strangers with NOT_IN_ROOM; the match goes on', () => {
     const h = startedMatch();
-    h.room.join('c', 'Cy');
+    h.room.join('c', { nickname: 'Cy' });
     h.tickUntil(() => h.room.phase === 'playing');
     const before = h.room.snapshot();
     expect(h.room.input('c', 1, 1, 5)).toBe(ErrorCode.NOT_A_PLAYER);
@@ -70,12 +70,12 @@ describe('GameRoom seats', () => {
 
   it('keeps a seat for its player while the room is waiting; a newcomer takes the other seat', () => {
     const h = new RoomHarness();
-    const a = h.room.join('a', 'Ann');
+    const a = h.room.join('a', { nickname: 'Ann' });
     h.room.leave('a');
-    expect(h.room.join('b', 'Bob')).toMatchObject({ role: 'right' });
-    expect(h.room.join('c', 'Cy')).toMatchObject({ role: 'spectator' });
+    expect(h.room.join('b', { nickname: 'Bob' })).toMatchObject({ role: 'right' });
+    expect(h.room.join('c', { nickname: 'Cy' })).toMatchObject({ role: 'spectator' });
     expect(h.room.phase).toBe('waiting');
-    const back = h.room.join('a2', 'Ann', a.ok ? (a.token ?? undefined) : undefined);
+    const back = h.room.join('a2', { nickname: 'Ann', token: a.ok ? (a.token ?? undefined) : undefined });
     expect(back).toMatchObject({ ok: true, role: 'left', token: 'token-1' });
     expect(h.room.phase).toBe('countdown');
   });
@@ -124,9 +124,9 @@ describe('GameRoom snapshots', () => {
     [50, 50, 1],
   ])('at %i Hz broadcasts %i snapshots per second, one every %i ticks', (tickHz, snapshotHz, every) => {
     const h = new RoomHarness({ rules: { ...TEST_RULES, tickHz }, snapshotHz });
-    h.room.join('a', 'Ann');
-    h.room.join('b', 'Bob');
-    h.room.join('c', 'Cy');
+    h.room.join('a', { nickname: 'Ann' });
+    h.room.join('b', { nickname: 'Bob' });
+    h.room.join('c', { nickname: 'Cy' });
     const broadcastTicks: number[] = [];
     for (let t = 1; t <= tickHz; t += 1) {
       const mark = h.transport.events.length;
@@ -162,7 +162,7 @@ describe('GameRoom snapshots', () => {
     h.tick(7);
 
     const mark = h.transport.events.length;
-    expect(h.room.join('late', 'Lee')).toMatchObject({ ok: true, role: 'spectator' });
+    expect(h.room.join('late', { nickname: 'Lee' })).toMatchObject({ ok: true, role: 'spectator' });
     // Nothing yet: the gateway acknowledges the join first.
     expect(h.transport.since(mark).filter((e) => e.kind !== 'broadcastState')).toEqual([]);
     h.tick();
@@ -185,7 +185,7 @@ describe('GameRoom snapshots', () => {
     const h = startedMatch();
     h.tick();
     const mark = h.transport.events.length;
-    h.room.join('c', 'Cy');
+    h.room.join('c', { nickname: 'Cy' });
     h.room.leave('c');
     h.tick();
     expect(snapshotsTo(h.transport.since(mark), 'c')).toHaveLength(0);
@@ -238,7 +238,7 @@ describe('GameRoom pause, resume and forfeit', () => {
     h.room.leave('a');
     h.tick(25);
     const mark = h.transport.events.length;
-    const back = h.room.join('a-again', 'Ann', 'token-1');
+    const back = h.room.join('a-again', { nickname: 'Ann', token: 'token-1' });
     expect(back).toEqual({ ok: true, role: 'left', token: 'token-1', replacedMemberId: null });
     expect(h.room.phase).toBe('countdown');
     expect(h.room.info().players[0]).toEqual({ nickname: 'Ann', connected: true });
@@ -272,7 +272,7 @@ describe('GameRoom pause, resume and forfeit', () => {
     expect(h.room.snapshot().scores).toEqual(before.scores);
     expect(h.transport.states().at(-1)).toMatchObject({ phase: 'finished', winner: 'left' });
     // The absent player coming back later finds a finished match.
-    h.room.join('b-again', 'Bob', 'token-2');
+    h.room.join('b-again', { nickname: 'Bob', token: 'token-2' });
     expect(h.room.phase).toBe('finished');
   });
 
@@ -288,25 +288,25 @@ describe('GameRoom pause, resume and forfeit', () => {
     const h = matchInPlay();
     h.release('a');
     h.room.leave('a');
-    expect(h.room.join('x', 'Mallory', 'not-a-token')).toEqual({
+    expect(h.room.join('x', { nickname: 'Mallory', token: 'not-a-token' })).toEqual({
       ok: true,
       role: 'spectator',
       token: null,
       replacedMemberId: null,
     });
-    const other = h.room.join('y', 'Bob', 'token-2');
+    const other = h.room.join('y', { nickname: 'Bob', token: 'token-2' });
     expect(other).toMatchObject({ ok: true, role: 'right' });
     expect(h.room.phase).toBe('paused');
     expect(h.room.info().players[0]).toEqual({ nickname: 'Ann', connected: false });
     h.tick(10);
     expect(h.room.phase).toBe('paused');
-    expect(h.room.join('z', 'Ann', 'token-1')).toMatchObject({ ok: true, role: 'left' });
+    expect(h.room.join('z', { nickname: 'Ann', token: 'token-1' })).toMatchObject({ ok: true, role: 'left' });
     expect(h.room.phase).toBe('countdown');
   });
 
   it('moves a connected seat to the newest connection holding its token (a reload or new tab)', () => {
     const h = matchInPlay();
-    const outcome = h.room.join('b-tab2', 'Bob', 'token-2');
+    const outcome = h.room.join('b-tab2', { nickname: 'Bob', token: 'token-2' });
     expect(outcome).toEqual({ ok: true, role: 'right', token: 'token-2', replacedMemberId: 'b' });
     expect(h.room.roleOf('b')).toBeUndefined();
     expect(h.room.input('b', 999, 1, 1)).toBe(ErrorCode.NOT_IN_ROOM);
@@ -315,7 +315,7 @@ describe('GameRoom pause, resume and forfeit', () => {
 
   it('a spectator leaving does not pause the match', () => {
     const h = matchInPlay();
-    h.room.join('c', 'Cy');
+    h.room.join('c', { nickname: 'Cy' });
     h.room.leave('c');
     h.room.leave('c');
     h.tick();
@@ -327,14 +327,14 @@ describe('GameRoom pause, resume and forfeit', () => {
 describe('GameRoom closing', () => {
   it('closes at the join deadline when nobody else joins', () => {
     const h = new RoomHarness({ joinDeadlineMs: 5_000 });
-    h.room.join('a', 'Ann');
+    h.room.join('a', { nickname: 'Ann' });
     const ticks = h.tickUntil(() => h.room.isClosed);
     expect(ticks * h.periodMs).toBe(5_000);
     expect(h.closes).toEqual(['nobody joined in time']);
     const mark = h.transport.events.length;
     h.tick(10);
     expect(h.transport.since(mark)).toEqual([]);
-    expect(h.room.join('b', 'Bob')).toEqual({ ok: false, error: ErrorCode.ROOM_NOT_FOUND });
+    expect(h.room.join('b', { nickname: 'Bob' })).toEqual({ ok: false, error: ErrorCode.ROOM_NOT_FOUND });
   });
 
   it('a room nobody ever joins closes on its first tick, once', () => {
@@ -348,7 +348,7 @@ describe('GameRoom closing', () => {
 
   it('closes once everyone has left a finished match', () => {
     const h = startedMatch(1);
-    h.room.join('c', 'Cy');
+    h.room.join('c', { nickname: 'Cy' });
     h.tickUntil(() => h.room.phase === 'finished');
     for (const id of ['a', 'b', 'c']) {
       h.release(id);
@@ -415,7 +415,7 @@ describe('RoomManager', () => {
     const room = m.rooms.create('private');
     expect(m.scheduler.size).toBe(1);
     expect(m.rooms.get(room.code)).toBe(room);
-    room.join('a', 'Ann');
+    room.join('a', { nickname: 'Ann' });
     m.advance(1_990);
     expect(room.isClosed).toBe(false);
     m.advance(20);
@@ -437,8 +437,8 @@ describe('RoomManager', () => {
     const b = m.rooms.create('public');
     expect(a.code).not.toBe(b.code);
     expect(m.transports.size).toBe(2);
-    a.join('a', 'Ann');
-    b.join('b', 'Bob');
+    a.join('a', { nickname: 'Ann' });
+    b.join('b', { nickname: 'Bob' });
     m.advance(100);
     expect(m.directory.list().map((l) => l.id)).toEqual([b.id]);
     m.rooms.closeAll('shutdown');

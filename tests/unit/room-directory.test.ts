@@ -130,9 +130,9 @@ describe('RoomManager feeds the directory', () => {
     let changes = 0;
     m.directory.subscribe(() => (changes += 1));
     const room = m.rooms.create('private');
-    room.join('a', 'Ann');
-    room.join('b', 'Bob');
-    room.join('c', 'Cy');
+    room.join('a', { nickname: 'Ann' });
+    room.join('b', { nickname: 'Bob' });
+    room.join('c', { nickname: 'Cy' });
     expect(m.directory.list()).toEqual([]);
     m.tickUntil(() => room.phase === 'playing');
     expect(m.directory.list()).toEqual([]);
@@ -144,7 +144,7 @@ describe('RoomManager feeds the directory', () => {
   it('lists a public room from its first player, follows it, drops it when finished and when closed', () => {
     const m = manager();
     const room = m.rooms.create('public');
-    room.join('a', 'Ann', undefined, 'player-a');
+    room.join('a', { nickname: 'Ann', playerId: 'player-a' });
     expect(m.directory.list()).toEqual([
       {
         id: room.id,
@@ -155,8 +155,8 @@ describe('RoomManager feeds the directory', () => {
         joinable: true,
       },
     ]);
-    room.join('b', 'Bob', undefined, 'player-b');
-    room.join('c', 'Cy', undefined, 'player-c');
+    room.join('b', { nickname: 'Bob', playerId: 'player-b' });
+    room.join('c', { nickname: 'Cy', playerId: 'player-c' });
     expect(m.directory.list()).toEqual([
       {
         id: room.id,

@@ -32,6 +32,7 @@ export class RoomHarness {
       rules: TEST_RULES,
       snapshotHz: 25,
       reconnectGraceMs: 1_000,
+      stallMs: 1_000,
       joinDeadlineMs: 5_000,
       finishedTtlMs: 2_000,
       clock: this.clock,

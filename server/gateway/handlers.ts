@@ -1,0 +1,255 @@
+import type { z } from 'zod';
+import { ErrorCode } from '../../shared/protocol/errors.ts';
+import type { Ack, ClientToServerEvents, Failure, JoinOk } from '../../shared/protocol/messages.ts';
+import {
+  createRoomSchema,
+  inputSchema,
+  joinRoomSchema,
+  practiceSchema,
+  queueSchema,
+  watchSchema,
+} from '../../shared/protocol/schemas.ts';
+import { LOBBY_CHANNEL } from './lobby-publisher.ts';
+import type { GameRoom } from '../rooms/game-room.ts';
+import { failure, type Session } from './session.ts';
+
+export type ClientEvent = keyof ClientToServerEvents;
+type Args<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>;
+/** What an event's ack carries; `never` for events without an ack. */
+export type ReplyOf<E extends ClientEvent> = Args<E> extends [...unknown[], Ack<infer R>] ? R : never;
+/** The payload an event carries before its ack; `undefined` for events with none. */
+export type PayloadOf<E extends ClientEvent> = Args<E> extends [] | [Ack<never>] ? undefined : Args<E>[0];
+type HasAck<E extends ClientEvent> = [ReplyOf<E>] extends [never] ? false : true;
+
+/** One row of the table: how an event is validated, whether it must carry an ack, and what it does. */
+export interface Handler<E extends ClientEvent> {
+  /** zod at the JSON boundary; null for events that carry no payload. */
+  schema: z.ZodType<PayloadOf<E>> | null;
+  /** Whether the client must pass an ack (from the event map; a missing one is BAD_REQUEST). */
+  ack: HasAck<E>;
+  /** Runs with the validated payload; what it returns is the ack's reply. Never called with bad input. */
+  handle(session: Session, payload: PayloadOf<E>): ReplyOf<E> | Promise<ReplyOf<E>> | void;
+}
+
+export type HandlerTable = { [E in ClientEvent]: Handler<E> };
+
+const DEFAULT_NICKNAME = 'Anonymous';
+
+interface SeatOptions {
+  nickname?: string;
+  token?: string;
+  /** Whether the ack shows the room's code to a spectator (those who came with the code). */
+  showCode: boolean;
+  /** False to watch even when a seat is free. */
+  wantsSeat: boolean;
+}
+
+/** Seats a socket in a room and returns what its ack (or `queue:matched`) carries. */
+export function seat(session: Session, room: GameRoom, opts: SeatOptions): JoinOk | Failure {
+  const { ctx, socket } = session;
+  const outcome = room.join(socket.id, {
+    nickname: opts.nickname ?? DEFAULT_NICKNAME,
+    token: opts.token,
+    playerId: session.playerId,
+    wantsSeat: opts.wantsSeat,
+  });
+  if (!outcome.ok) return failure(ctx.metrics, outcome.error);
+  if (outcome.replacedMemberId) {
+    const previous = ctx.sessions.get(outcome.replacedMemberId);
+    previous?.evict(room.code, 'Your seat was taken over by a newer tab.');
+  }
+  session.enterChannel(room);
+  session.log.info({ room: room.id, role: outcome.role }, 'joined room');
+  return {
+    ok: true,
+    code: opts.showCode || outcome.role !== 'spectator' ? room.code : null,
+    role: outcome.role,
+    token: outcome.token,
+    rules: ctx.rules,
+    room: room.info(),
+  };
+}
+
+/** Enters an existing room, or says why not. */
+function enter(session: Session, room: GameRoom | undefined, opts: SeatOptions): JoinOk | Failure {
+  const { ctx } = session;
+  if (!room) return failure(ctx.metrics, ErrorCode.ROOM_NOT_FOUND);
+  if (session.code !== null) return failure(ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
+  // One live match per player: a second tab cannot take a public seat (its own seat comes back by token).
+  if (opts.wantsSeat && !opts.token && room.kind === 'public' && ctx.rooms.hasLiveSeat(session.playerId)) {
+    return failure(ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
+  }
+  ctx.quickMatch.leave(session.id);
+  return seat(session, room, opts);
+}
+
+/** Refusals shared by the events that create a room. */
+function mayCreate(session: Session): Failure | null {
+  if (session.code !== null) return failure(session.ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
+  if (!session.ctx.accepting()) return failure(session.ctx.metrics, ErrorCode.SERVER_SHUTTING_DOWN);
+  return null;
+}
+
+/** Pairs whoever waits in the quick-match queue, seats each pair in a new public room and tells them. */
+export function matchQueued(session: Session): void {
+  const { ctx } = session;
+  const { pairs, busy } = ctx.quickMatch.pair((id) => {
+    const s = ctx.sessions.get(id);
+    return s !== undefined && s.socket.connected && s.code === null;
+  });
+  for (const e of busy) {
+    ctx.sessions
+      .get(e.socketId)
+      ?.socket.emit('queue:left', { reason: 'You are already playing in another tab.' });
+  }
+  for (const pair of pairs) {
+    const players = [pair.a, pair.b].flatMap((e) => {
+      const s = ctx.sessions.get(e.socketId);
+      return s ? [{ s, nickname: e.nickname }] : [];
+    });
+    if (players.length !== 2) continue;
+    const room = ctx.rooms.create('public');
+    const seated = players.map(
+      ({ s, nickname }) => [s, seat(s, room, { nickname, showCode: false, wantsSeat: true })] as const,
+    );
+    // Both are seated before either hears of it, so each sees the full roster at once.
+    for (const [s, res] of seated) if (res.ok) s.socket.emit('queue:matched', { ...res, room: room.info() });
+  }
+}
+
+/**
+ * Every event a client may send, keyed by name and typed from the event map. The dispatcher
+ * (socket-gateway.ts) rate-limits, checks the ack, validates with `schema`, and answers errors once;
+ * a handler only ever sees a valid payload and returns its reply.
+ */
+export const handlers: HandlerTable = {
+  'room:create': {
+    schema: createRoomSchema,
+    ack: true,
+    handle: (session, req) =>
+      mayCreate(session) ??
+      enter(session, session.ctx.rooms.create('private'), {
+        nickname: req.nickname,
+        showCode: true,
+        wantsSeat: true,
+      }),
+  },
+  'room:join': {
+    schema: joinRoomSchema,
+    ack: true,
+    handle: (session, req) =>
+      enter(session, session.ctx.rooms.get(req.code), {
+        nickname: req.nickname,
+        token: req.token,
+        showCode: true,
+        wantsSeat: true,
+      }),
+  },
+  'room:watch': {
+    schema: watchSchema,
+    ack: true,
+    handle: (session, req) => {
+      const room = session.ctx.rooms.getById(req.id);
+      // Private rooms are reachable only with their code.
+      return enter(session, room?.kind === 'private' ? undefined : room, {
+        nickname: req.nickname,
+        showCode: false,
+        wantsSeat: req.play === true,
+      });
+    },
+  },
+  'practice:create': {
+    schema: practiceSchema,
+    ack: true,
+    handle: (session, req) => {
+      const refused = mayCreate(session);
+      if (refused) return refused;
+      const { rooms } = session.ctx;
+      const room = rooms.create('practice');
+      const res = enter(session, room, { nickname: req.nickname, showCode: true, wantsSeat: true });
+      if (!res.ok) {
+        room.close('practice set-up failed');
+        return res;
+      }
+      rooms.addComputer(room, req.level);
+      return { ...res, room: room.info() };
+    },
+  },
+  'room:leave': {
+    schema: null,
+    ack: true,
+    handle: (session) => {
+      const room = session.room();
+      if (!room) return failure(session.ctx.metrics, ErrorCode.NOT_IN_ROOM);
+      room.leave(session.id);
+      session.leaveChannel();
+      return { ok: true };
+    },
+  },
+  'room:rematch': {
+    schema: null,
+    ack: true,
+    handle: (session) => {
+      const room = session.room();
+      if (!room) return failure(session.ctx.metrics, ErrorCode.NOT_IN_ROOM);
+      const error = room.rematch(session.id);
+      return error ? failure(session.ctx.metrics, error) : { ok: true };
+    },
+  },
+  'queue:join': {
+    schema: queueSchema,
+    ack: true,
+    handle: (session, req) => {
+      const { ctx } = session;
+      if (session.code !== null || !ctx.quickMatch.mayQueue(session.playerId)) {
+        return failure(ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
+      }
+      if (!ctx.accepting()) return failure(ctx.metrics, ErrorCode.SERVER_SHUTTING_DOWN);
+      const replaced = ctx.quickMatch.join({
+        playerId: session.playerId,
+        socketId: session.id,
+        nickname: req.nickname ?? DEFAULT_NICKNAME,
+        enqueuedAtMs: ctx.clock.now(),
+      });
+      if (replaced && replaced.socketId !== session.id) {
+        ctx.sessions
+          .get(replaced.socketId)
+          ?.socket.emit('queue:left', { reason: 'You started searching in another tab.' });
+      }
+      // Pair after the ack has gone out, so `queue:matched` always follows it.
+      queueMicrotask(() => matchQueued(session));
+      return { ok: true };
+    },
+  },
+  'queue:leave': {
+    schema: null,
+    ack: true,
+    handle: (session) =>
+      session.ctx.quickMatch.leave(session.id)
+        ? { ok: true }
+        : failure(session.ctx.metrics, ErrorCode.NOT_QUEUED),
+  },
+  'lobby:subscribe': {
+    schema: null,
+    ack: true,
+    handle: (session) => {
+      void session.socket.join(LOBBY_CHANNEL);
+      return session.ctx.directory.list();
+    },
+  },
+  'lobby:unsubscribe': {
+    schema: null,
+    ack: false,
+    handle: (session) => void session.socket.leave(LOBBY_CHANNEL),
+  },
+  input: {
+    schema: inputSchema,
+    ack: false,
+    handle: (session, [seq, intent, ticks]) => session.input(seq, intent, ticks),
+  },
+  'time:ping': {
+    schema: null,
+    ack: true,
+    handle: (session) => session.ctx.clock.now(),
+  },
+};
