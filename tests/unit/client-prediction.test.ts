@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CATCH_UP_TICKS, PaddlePredictor, TICKS_PER_INPUT_MESSAGE } from '../../client/src/net/prediction.ts';
+import {
+  MAX_CATCH_UP_TICKS,
+  PaddlePredictor,
+  TICKS_PER_INPUT_MESSAGE,
+} from '../../client/src/net/prediction.ts';
 import { PADDLE_SPEED_PX_PER_S } from '../../shared/constants.ts';
 import type { InputMessage } from '../../shared/protocol/schemas.ts';
 import type { Intent } from '../../shared/sim/types.ts';

@@ -71,7 +71,8 @@ describe('SnapshotBuffer: starvation', () => {
   it('holds the newest snapshot when render time runs past it, never extrapolating', () => {
     const b = new SnapshotBuffer(INTERVAL_MS);
     // The ball is moving right at 0.6 px/ms.
-    for (let i = 0; i <= 10; i += 1) b.push(snap(1000 + i * INTERVAL_MS, 100 + i * 20), 1010 + i * INTERVAL_MS);
+    for (let i = 0; i <= 10; i += 1)
+      b.push(snap(1000 + i * INTERVAL_MS, 100 + i * 20), 1010 + i * INTERVAL_MS);
     const newestMs = 1000 + 10 * INTERVAL_MS;
 
     // Just past the newest snapshot, within one interval: held, not yet reported as starved.
