@@ -5,8 +5,10 @@ import type {
   JoinRoomRequest,
   PracticeRequest,
   QueueRequest,
+  roomListingSchema,
   WatchRequest,
 } from './schemas.ts';
+import type { z } from 'zod';
 
 /** Bumped on any incompatible change; checked in the socket.io handshake (`auth.v`). */
 export const PROTOCOL_VERSION = 1;
@@ -53,16 +55,8 @@ export interface RoomInfo {
   rematch: [boolean, boolean];
 }
 
-/** One public room in the lobby's live list. */
-export interface RoomListing {
-  id: string;
-  phase: RoomPhase;
-  players: [string | null, string | null];
-  scores: [number, number];
-  spectators: number;
-  /** A seat is free: "Join" instead of only "Watch". */
-  joinable: boolean;
-}
+/** One public room in the lobby's live list: inferred from its schema, which GET /api/rooms serializes with. */
+export type RoomListing = z.output<typeof roomListingSchema>;
 
 export interface JoinOk {
   ok: true;
