@@ -127,3 +127,17 @@ const CLIENT_EVENT_NAMES: Readonly<Record<keyof ClientToServerEvents, true>> = {
 };
 /** The gateway answers any other event name with UNKNOWN_EVENT. */
 export const CLIENT_EVENTS: ReadonlySet<string> = new Set(Object.keys(CLIENT_EVENT_NAMES));
+
+/** Every event the server may send: a Record so the compiler flags an event missing here. */
+const SERVER_EVENT_NAMES: Readonly<Record<keyof ServerToClientEvents, true>> = {
+  snapshot: true,
+  'room:state': true,
+  'server:error': true,
+  'server:restarting': true,
+  'room:left': true,
+  'lobby:rooms': true,
+  'queue:matched': true,
+  'queue:left': true,
+};
+/** The events of ServerToClientEvents at run time (the protocol doc is checked against it). */
+export const SERVER_EVENTS: ReadonlySet<string> = new Set(Object.keys(SERVER_EVENT_NAMES));
