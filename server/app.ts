@@ -7,6 +7,7 @@ import { Server } from 'socket.io';
 import * as socketParser from '../shared/codec/socket-parser.ts';
 import { ROOM_CODE_PATTERN } from '../shared/protocol/schemas.ts';
 import type { Config } from './config.ts';
+import { roomListResponseSchema } from './http/room-list-schema.ts';
 import { attachGateway, evictMembers, type GameServer, type GameSocket } from './gateway/socket-gateway.ts';
 import type { GatewayContext, Session } from './gateway/session.ts';
 import { LobbyPublisher } from './gateway/lobby-publisher.ts';
@@ -18,30 +19,6 @@ import { monotonicClock, type Clock } from './rooms/clock.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
 import { RoomChannels } from './transport/room-channels.ts';
-
-const PHASES = ['waiting', 'countdown', 'playing', 'paused', 'finished'];
-/** JSON schema of GET /api/rooms: fastify serializes with it (unknown fields never leak). */
-const roomListResponseSchema = {
-  type: 'object',
-  required: ['rooms'],
-  properties: {
-    rooms: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'phase', 'players', 'scores', 'spectators', 'joinable'],
-        properties: {
-          id: { type: 'string' },
-          phase: { type: 'string', enum: PHASES },
-          players: { type: 'array', items: { type: ['string', 'null'] }, minItems: 2, maxItems: 2 },
-          scores: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
-          spectators: { type: 'integer' },
-          joinable: { type: 'boolean' },
-        },
-      },
-    },
-  },
-} as const;
 
 /** The largest message the protocol needs is a join request (~150 bytes); leave head-room, no more. */
 export const MAX_HTTP_BUFFER_BYTES = 4 * 1024;

@@ -5,8 +5,10 @@ import type {
   JoinRoomRequest,
   PracticeRequest,
   QueueRequest,
+  roomListingSchema,
   WatchRequest,
 } from './schemas.ts';
+import type { z } from 'zod';
 
 /** Bumped on any incompatible change; checked in the socket.io handshake (`auth.v`). */
 export const PROTOCOL_VERSION = 1;
@@ -53,16 +55,8 @@ export interface RoomInfo {
   rematch: [boolean, boolean];
 }
 
-/** One public room in the lobby's live list. */
-export interface RoomListing {
-  id: string;
-  phase: RoomPhase;
-  players: [string | null, string | null];
-  scores: [number, number];
-  spectators: number;
-  /** A seat is free: "Join" instead of only "Watch". */
-  joinable: boolean;
-}
+/** One public room in the lobby's live list: inferred from its schema, which GET /api/rooms serializes with. */
+export type RoomListing = z.output<typeof roomListingSchema>;
 
 export interface JoinOk {
   ok: true;
@@ -133,3 +127,17 @@ const CLIENT_EVENT_NAMES: Readonly<Record<keyof ClientToServerEvents, true>> = {
 };
 /** The gateway answers any other event name with UNKNOWN_EVENT. */
 export const CLIENT_EVENTS: ReadonlySet<string> = new Set(Object.keys(CLIENT_EVENT_NAMES));
+
+/** Every event the server may send: a Record so the compiler flags an event missing here. */
+const SERVER_EVENT_NAMES: Readonly<Record<keyof ServerToClientEvents, true>> = {
+  snapshot: true,
+  'room:state': true,
+  'server:error': true,
+  'server:restarting': true,
+  'room:left': true,
+  'lobby:rooms': true,
+  'queue:matched': true,
+  'queue:left': true,
+};
+/** The events of ServerToClientEvents at run time (the protocol doc is checked against it). */
+export const SERVER_EVENTS: ReadonlySet<string> = new Set(Object.keys(SERVER_EVENT_NAMES));

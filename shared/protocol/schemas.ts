@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_INPUT_TICKS_PER_MESSAGE } from '../constants.ts';
+import { ROOM_PHASES } from './messages.ts';
 
 export const NICKNAME_MAX_CHARS = 20;
 export const ROOM_CODE_PATTERN = /^[A-Za-z0-9_-]{8,32}$/;
@@ -65,4 +66,19 @@ export const handshakeSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{8,64}$/)
     .optional(),
+});
+
+/**
+ * One public room in the lobby's live list (`lobby:subscribe`, `lobby:rooms`, GET /api/rooms): the
+ * source of the RoomListing type and of the HTTP response schema, so the three never disagree.
+ * Nicknames and score only; never the room's code or a seat token.
+ */
+export const roomListingSchema = z.strictObject({
+  id: z.string(),
+  phase: z.literal(ROOM_PHASES),
+  players: z.tuple([z.string().nullable(), z.string().nullable()]),
+  scores: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  spectators: z.number().int().min(0),
+  /** A seat is free: "Join" instead of only "Watch". */
+  joinable: z.boolean(),
 });

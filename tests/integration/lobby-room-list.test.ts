@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LOBBY_PUSH_INTERVAL_MS } from '../../server/gateway/lobby-publisher.ts';
+import { roomListResponse, roomListResponseSchema } from '../../server/http/room-list-schema.ts';
 import type { RoomListing } from '../../shared/protocol/messages.ts';
+import { roomListingSchema } from '../../shared/protocol/schemas.ts';
 import { roundTrip, waitFor, type GameClient } from '../support/client.ts';
 import { createRoom, joinRoom, useTestEnv } from '../support/env.ts';
 import { expectNoSecrets, LobbyView, quickMatch, startManualServer, watch } from '../support/lobby.ts';
@@ -157,5 +159,61 @@ describe('live room list', () => {
     await lobby.until((rooms) => spectators(rooms) === 1);
     await roundTrip(quitter);
     expect(quitterLobby.pushes.length).toBe(quitterPushes);
+  });
+});
+
+describe('GET /api/rooms', () => {
+  const listing: RoomListing = {
+    id: 'ROOM-ID-0001',
+    phase: 'playing',
+    players: ['Ann', null],
+    scores: [3, 0],
+    spectators: 2,
+    joinable: true,
+  };
+  const getRooms = (server: TestServer) => server.app.http.inject({ method: 'GET', url: '/api/rooms' });
+
+  it('is serialized with the schema derived from the zod listing: no field outside it ever leaks', async () => {
+    const server = await env.startServer();
+    // Listings that picked up secrets on their way (a future field, a careless spread): the
+    // directory keeps what it is given, the HTTP serializer must drop what the schema does not name.
+    const leaky = { ...listing, code: 'SECRET-CODE-1', token: 'SECRET-TOKEN' };
+    server.app.directory.upsert(leaky);
+    const leakier = { ...leaky, id: 'ROOM-ID-0002', phase: 'waiting' as const, owner: { token: 'SECRET' } };
+    server.app.directory.upsert(leakier);
+
+    const res = await getRooms(server);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('SECRET');
+    // The body is exactly what the zod schema allows (strict objects: an unknown key fails)...
+    const parsed = roomListResponse.parse(res.json());
+    expect(parsed.rooms).toEqual([listing, { ...listing, id: 'ROOM-ID-0002', phase: 'waiting' }]);
+    // ...and every listing carries every field the schema names.
+    for (const room of parsed.rooms) {
+      expect(Object.keys(room).sort()).toEqual(Object.keys(roomListingSchema.shape).sort());
+    }
+  });
+
+  it('refuses to send a pair with an extra item rather than send the extra item', async () => {
+    const server = await env.startServer();
+    const players: (string | null)[] = ['Ann', null, 'SECRET-EVE'];
+    // Only a cast can make this (the type is a pair): the serializer is the last line of defence.
+    server.app.directory.upsert({ ...listing, players: players as RoomListing['players'] });
+    const res = await getRooms(server);
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('SECRET');
+  });
+
+  it('uses the JSON schema zod derives, closed at every object', () => {
+    // As fastify reads it: plain JSON.
+    const schema: {
+      additionalProperties?: unknown;
+      properties: { rooms: { items: { additionalProperties?: unknown; required?: string[] } } };
+    } = JSON.parse(JSON.stringify(roomListResponseSchema));
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.rooms.items.additionalProperties).toBe(false);
+    expect(schema.properties.rooms.items.required?.sort()).toEqual(
+      Object.keys(roomListingSchema.shape).sort(),
+    );
   });
 });

@@ -11,6 +11,8 @@ const MATCH_MS = 20_000;
 /** Paddle centre when held against the top wall; the bottom one mirrors it. */
 const TOP_PADDLE_Y = PADDLE_HEIGHT_PX / 2;
 const BOTTOM_PADDLE_Y = FIELD_HEIGHT_PX - TOP_PADDLE_Y;
+/** How long an ack is watched after a player stops sending: 30 ticks, well past MAX_QUEUED_TICKS. */
+const LATER_WINDOW_MS = 500;
 
 /** Every room:state a client receives, after the one its join ack carried. */
 function recordStates(client: GameClient): RoomInfo[] {
@@ -118,9 +120,18 @@ describe('input acknowledgement', () => {
     rightBot.stop();
     const lastSent = [leftBot.seq, rightBot.seq] as const;
 
-    // Each seat's ack reaches exactly the last tick its player sent, and goes no further.
+    // Each seat's ack reaches exactly the last tick its player sent...
     const reached = (s: Snapshot, seat: 0 | 1) => s.acks[seat] === (lastSent[seat] & 0xffff);
-    await waitForSnapshot(left, (s) => reached(s, 0) && reached(s, 1));
+    const at = await waitForSnapshot(left, (s) => reached(s, 0) && reached(s, 1));
+    // ...and goes no further: with nothing more sent, the server keeps ticking (it never guesses a
+    // tick), and every later snapshot, for a while longer than the input queue is deep, repeats it.
+    const later: Snapshot[] = [];
+    await waitForSnapshot(left, (s) => {
+      later.push(s);
+      return s.serverTimeMs - at.serverTimeMs >= LATER_WINDOW_MS;
+    });
+    expect(later.length).toBeGreaterThanOrEqual(LATER_WINDOW_MS / (1000 / 30));
+    for (const s of later) expect(s.acks).toEqual([lastSent[0] & 0xffff, lastSent[1] & 0xffff]);
   });
 
   // Regression: when the server used to guess a dry seat's ticks, a client sending exactly in step

@@ -1,10 +1,10 @@
 /** Samples kept; the offset comes from the one with the smallest round trip (least queuing). */
-const MAX_SAMPLES = 8;
+export const MAX_SAMPLES = 8;
 /**
  * Once synced, the applied offset moves towards a new estimate by at most this many ms per ms of
  * local time: a new estimate a few ms off never makes the render clock (and the ball) jump.
  */
-const SLEW_MS_PER_MS = 0.05;
+export const SLEW_MS_PER_MS = 0.05;
 
 interface Sample {
   rttMs: number;

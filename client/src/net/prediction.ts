@@ -6,7 +6,7 @@ import type { Intent, Rules } from '../../../shared/sim/types.ts';
 /** Ticks per input message when the intent does not change: 3 ticks at 60 Hz = 20 messages/s. */
 export const TICKS_PER_INPUT_MESSAGE = 3;
 /** After a stall (hidden tab) the client does not invent more than this many ticks at once. */
-const MAX_CATCH_UP_TICKS = 10;
+export const MAX_CATCH_UP_TICKS = 10;
 
 interface PendingTick {
   seq: number;
