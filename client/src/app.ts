@@ -17,7 +17,15 @@ const INVITE_PATH = /^\/r\/([A-Za-z0-9_-]+)\/?$/;
 const WATCH_PATH = /^\/w\/([A-Za-z0-9_-]+)\/?$/;
 /** How often the link's liveness is checked while in a room (frames stop in a hidden tab; this does not). */
 const LIVENESS_CHECK_MS = 250;
-const RECONNECTING_TEXT = 'reconnecting…';
+
+type ConnectionState = 'online' | 'stalled' | 'reconnecting' | 'offline';
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  online: 'online',
+  // Open but silent: the player sees the same as for a closed connection, which it soon will be.
+  stalled: 'reconnecting…',
+  reconnecting: 'reconnecting…',
+  offline: 'offline',
+};
 
 export interface AppOptions {
   canvasRenderer: boolean;
@@ -134,15 +142,19 @@ export class App {
    * and, in a room, snapshots are arriving.
    */
   private renderConnection(): void {
-    let text: string;
-    if (!this.socket.connected) text = this.socket.active ? RECONNECTING_TEXT : 'offline';
-    else if (this.session?.link.state(performance.now()) === 'stalled') text = RECONNECTING_TEXT;
-    else text = 'online';
-    setText(this.connection, text);
+    const state = this.connectionState();
+    setText(this.connection, CONNECTION_TEXT[state]);
+    // The state by name, for styling: `stalled` is a connection still open but silent.
+    this.connection.dataset.state = state;
     const notice = byId('field-notice');
-    const lost = this.session !== null && text !== 'online';
+    const lost = this.session !== null && state !== 'online';
     setText(notice, lost ? 'Connection lost: reconnecting…' : '');
     show(notice, lost);
+  }
+
+  private connectionState(): ConnectionState {
+    if (!this.socket.connected) return this.socket.active ? 'reconnecting' : 'offline';
+    return this.session?.link.state(performance.now()) === 'stalled' ? 'stalled' : 'online';
   }
 
   /** While in a room: notices a silent link, and gives up on it after LINK_RECONNECT_MS. */
