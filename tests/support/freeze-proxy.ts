@@ -18,18 +18,32 @@ export interface FreezeProxy {
   close(): Promise<void>;
 }
 
+export interface FreezeProxyOptions {
+  /**
+   * When the client's side of a connection closes, keep the server's side open (and read and discard
+   * what the server sends): a middlebox that does not pass a client's abort on, so the server learns
+   * that a page went away only if the page tells it.
+   */
+  keepUpstreamOpen?: boolean;
+}
+
 interface Pair {
   client: net.Socket;
   upstream: net.Socket;
 }
 
 /** Starts a proxy on a free port of 127.0.0.1 that forwards to `targetPort` on 127.0.0.1. */
-export async function startFreezeProxy(targetPort: number): Promise<FreezeProxy> {
+export async function startFreezeProxy(
+  targetPort: number,
+  opts: FreezeProxyOptions = {},
+): Promise<FreezeProxy> {
   const pairs = new Set<Pair>();
+  /** Server sides kept open after their client went (keepUpstreamOpen). */
+  const orphans = new Set<net.Socket>();
   let frozen = false;
   let connections = 0;
 
-  const forward = (from: net.Socket, to: net.Socket) => {
+  const forward = (from: net.Socket, to: net.Socket, passEnd: boolean) => {
     from.on('data', (chunk) => {
       if (to.write(chunk)) return;
       // Backpressure: read on when the other side drains, unless the link froze meanwhile.
@@ -39,7 +53,7 @@ export async function startFreezeProxy(targetPort: number): Promise<FreezeProxy>
       });
     });
     // A FIN passes (when the link is not frozen: a paused socket does not read it until release).
-    from.on('end', () => to.end());
+    if (passEnd) from.on('end', () => to.end());
   };
 
   const server = net.createServer((client) => {
@@ -52,12 +66,21 @@ export async function startFreezeProxy(targetPort: number): Promise<FreezeProxy>
       client.destroy();
       upstream.destroy();
     };
-    client.on('error', drop);
+    const clientGone = () => {
+      if (!opts.keepUpstreamOpen || upstream.destroyed) return drop();
+      pairs.delete(pair);
+      orphans.add(upstream);
+      upstream.removeAllListeners('data');
+      upstream.removeAllListeners('end');
+      upstream.resume();
+      upstream.on('close', () => orphans.delete(upstream));
+    };
+    client.on('error', clientGone);
+    client.on('close', clientGone);
     upstream.on('error', drop);
-    client.on('close', drop);
     upstream.on('close', drop);
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, !opts.keepUpstreamOpen);
+    forward(upstream, client, true);
     if (frozen) {
       client.pause();
       upstream.pause();
@@ -95,6 +118,8 @@ export async function startFreezeProxy(targetPort: number): Promise<FreezeProxy>
         upstream.destroy();
       }
       pairs.clear();
+      for (const upstream of orphans) upstream.destroy();
+      orphans.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
