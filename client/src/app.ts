@@ -94,13 +94,16 @@ export class App {
   private route(): void {
     const invite = INVITE_PATH.exec(location.pathname);
     const watch = WATCH_PATH.exec(location.pathname);
-    show(byId('invite-view'), false);
     if (invite) {
       const code = invite[1] as string;
-      // A seat token means this browser already holds the seat: take it back without a question.
+      // A seat token means this browser already holds the seat: take it back without a question
+      // (the page keeps saying "Rejoining…" until the match shows).
       if (localStorage.getItem(seatKey(code))) this.enter({ by: 'code', code });
       else this.showInvite(code);
-    } else if (watch) this.enter({ by: 'id', id: watch[1] as string });
+      return;
+    }
+    show(byId('invite-view'), false);
+    if (watch) this.enter({ by: 'id', id: watch[1] as string });
     else this.showLobby();
   }
 
