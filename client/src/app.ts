@@ -3,7 +3,7 @@ import { FIELD_HEIGHT_PX } from '../../shared/constants.ts';
 import type { ComputerLevel, JoinOk, JoinResult, RoomListing } from '../../shared/protocol/messages.ts';
 import { startGame } from './game/start-game.ts';
 import type { FieldFrame } from './game/field-scene.ts';
-import { connect, type GameSocket } from './net/connection.ts';
+import { connect, leaveOnPageHide, reconnectNow, type GameSocket } from './net/connection.ts';
 import { MatchSession } from './net/match-session.ts';
 import { Controls } from './ui/controls.ts';
 import { byId, setText, show } from './ui/dom.ts';
@@ -15,6 +15,17 @@ const PLAYER_ID_KEY = 'pong.playerId';
 const seatKey = (code: string) => `pong.seat.${code}`;
 const INVITE_PATH = /^\/r\/([A-Za-z0-9_-]+)\/?$/;
 const WATCH_PATH = /^\/w\/([A-Za-z0-9_-]+)\/?$/;
+/** How often the link's liveness is checked while in a room (frames stop in a hidden tab; this does not). */
+const LIVENESS_CHECK_MS = 250;
+
+type ConnectionState = 'online' | 'stalled' | 'reconnecting' | 'offline';
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  online: 'online',
+  // Open but silent: the player sees the same as for a closed connection, which it soon will be.
+  stalled: 'reconnecting…',
+  reconnecting: 'reconnecting…',
+  offline: 'offline',
+};
 
 export interface AppOptions {
   canvasRenderer: boolean;
@@ -45,12 +56,21 @@ export class App {
   private readonly hud = new Hud();
   private readonly controls: Controls;
   private readonly nickname = byId<HTMLInputElement>('nickname');
+  private readonly inviteNickname = byId<HTMLInputElement>('invite-nickname');
+  private readonly connection = byId('connection');
+  private livenessTimer: ReturnType<typeof setInterval> | null = null;
+  /** The invite code whose seat the invite view offers. */
+  private invitedTo: string | null = null;
 
   constructor(private readonly opts: AppOptions) {
     this.socket = connect(location.origin, { transport: opts.transport, playerId: playerId() });
     this.controls = new Controls(byId('field'));
     this.nickname.value = localStorage.getItem(NICKNAME_KEY) ?? '';
-    this.nickname.addEventListener('change', () => this.nick());
+    this.nickname.addEventListener('change', () => this.nick(this.nickname));
+    byId('invite-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.acceptInvite();
+    });
     byId('create-private').addEventListener('click', () => this.createPrivate());
     byId('quick-match').addEventListener('click', () => this.quickMatch());
     byId('cancel-search').addEventListener('click', () => this.cancelSearch());
@@ -61,6 +81,9 @@ export class App {
       void navigator.clipboard?.writeText(byId('invite-link').textContent ?? '');
     });
     window.addEventListener('popstate', () => this.route());
+    // Closed, reloaded or navigated away: the opponent learns it now, not at the next heartbeat.
+    // (A page restored from the back/forward cache finds its session closed and socket.io reconnects.)
+    window.addEventListener('pagehide', () => leaveOnPageHide(this.socket, location.origin));
     this.wireConnection();
   }
 
@@ -71,23 +94,30 @@ export class App {
   private route(): void {
     const invite = INVITE_PATH.exec(location.pathname);
     const watch = WATCH_PATH.exec(location.pathname);
-    if (invite) this.enter({ by: 'code', code: invite[1] as string });
-    else if (watch) this.enter({ by: 'id', id: watch[1] as string });
+    if (invite) {
+      const code = invite[1] as string;
+      // A seat token means this browser already holds the seat: take it back without a question
+      // (the page keeps saying "Rejoining…" until the match shows).
+      if (localStorage.getItem(seatKey(code))) this.enter({ by: 'code', code });
+      else this.showInvite(code);
+      return;
+    }
+    show(byId('invite-view'), false);
+    if (watch) this.enter({ by: 'id', id: watch[1] as string });
     else this.showLobby();
   }
 
   private wireConnection(): void {
-    const conn = byId('connection');
     this.socket.on('connect', () => {
-      setText(conn, 'online');
+      this.renderConnection();
       // socket.io reconnected by itself: take the seat back with its token (or watch again).
       if (this.entry && this.session) this.enter(this.entry);
       if (this.inLobby) this.subscribeLobby();
     });
-    this.socket.on('disconnect', () => setText(conn, 'reconnecting'));
-    this.socket.io.on('reconnect_attempt', () => setText(conn, 'reconnecting'));
+    this.socket.on('disconnect', () => this.renderConnection());
+    this.socket.io.on('reconnect_attempt', () => this.renderConnection());
     this.socket.on('connect_error', (err) => {
-      setText(conn, this.socket.active ? 'reconnecting' : 'offline');
+      this.renderConnection();
       const data = (err as Error & { data?: { message?: string } }).data;
       if (data?.message) this.showError(data.message);
     });
@@ -110,18 +140,74 @@ export class App {
     this.socket.on('server:error', (e) => console.warn('server error', e.code, e.message));
   }
 
-  private nick(): string | undefined {
-    const n = this.nickname.value.trim();
+  /**
+   * The connection indicator and the field's notice: `online` only while the socket is connected
+   * and, in a room, snapshots are arriving.
+   */
+  private renderConnection(): void {
+    const state = this.connectionState();
+    setText(this.connection, CONNECTION_TEXT[state]);
+    // The state by name, for styling: `stalled` is a connection still open but silent.
+    this.connection.dataset.state = state;
+    const notice = byId('field-notice');
+    const lost = this.session !== null && state !== 'online';
+    setText(notice, lost ? 'Connection lost: reconnecting…' : '');
+    show(notice, lost);
+  }
+
+  private connectionState(): ConnectionState {
+    if (!this.socket.connected) return this.socket.active ? 'reconnecting' : 'offline';
+    return this.session?.link.state(performance.now()) === 'stalled' ? 'stalled' : 'online';
+  }
+
+  /** While in a room: notices a silent link, and gives up on it after LINK_RECONNECT_MS. */
+  private checkLiveness(): void {
+    const s = this.session;
+    if (s && this.socket.connected && s.link.takeReconnect(performance.now())) reconnectNow(this.socket);
+    this.renderConnection();
+  }
+
+  private nick(input: HTMLInputElement): string | undefined {
+    const n = input.value.trim();
     if (n) localStorage.setItem(NICKNAME_KEY, n);
     return n || undefined;
   }
 
+  /** The invite link's page: a name, then one click to take the seat (or watch, if both are taken). */
+  private showInvite(code: string): void {
+    this.invitedTo = code;
+    show(byId('lobby'), false);
+    show(byId('game'), false);
+    show(byId('error-view'), false);
+    show(byId('invite-view'), true);
+    show(byId('invite-form'), true);
+    setText(byId('invite-title'), "You're invited to a Pong match");
+    // Typed while the page loaded? Keep it; otherwise the name from the last visit.
+    if (!this.inviteNickname.value) this.inviteNickname.value = localStorage.getItem(NICKNAME_KEY) ?? '';
+    const join = byId<HTMLButtonElement>('join-invite');
+    join.disabled = false;
+    setText(join, 'Take my seat');
+    this.inviteNickname.focus();
+  }
+
+  private acceptInvite(): void {
+    const code = this.invitedTo;
+    if (!code) return;
+    this.invitedTo = null;
+    const nickname = this.nick(this.inviteNickname);
+    if (nickname) this.nickname.value = nickname;
+    byId<HTMLButtonElement>('join-invite').disabled = true;
+    this.enter({ by: 'code', code }, nickname);
+  }
+
   private createPrivate(): void {
-    this.socket.emit('room:create', { nickname: this.nick() }, (res: JoinResult) => this.onJoined(res));
+    this.socket.emit('room:create', { nickname: this.nick(this.nickname) }, (res: JoinResult) =>
+      this.onJoined(res),
+    );
   }
 
   private quickMatch(): void {
-    this.socket.emit('queue:join', { nickname: this.nick() }, (res) => {
+    this.socket.emit('queue:join', { nickname: this.nick(this.nickname) }, (res) => {
       if (!res.ok) return this.banner(res.message);
       show(byId('searching'), true);
     });
@@ -133,22 +219,22 @@ export class App {
 
   private practice(): void {
     const level = byId<HTMLSelectElement>('practice-level').value as ComputerLevel;
-    this.socket.emit('practice:create', { nickname: this.nick(), level }, (res: JoinResult) =>
+    this.socket.emit('practice:create', { nickname: this.nick(this.nickname), level }, (res: JoinResult) =>
       this.onJoined(res),
     );
   }
 
   private watch(id: string, play: boolean): void {
-    this.socket.emit('room:watch', { id, nickname: this.nick(), play }, (res: JoinResult) =>
+    this.socket.emit('room:watch', { id, nickname: this.nick(this.nickname), play }, (res: JoinResult) =>
       this.onJoined(res),
     );
   }
 
-  private enter(entry: Entry): void {
+  private enter(entry: Entry, nickname = this.nick(this.nickname)): void {
     show(byId('lobby'), false);
     if (entry.by === 'id') return this.watch(entry.id, false);
     const token = localStorage.getItem(seatKey(entry.code)) ?? undefined;
-    this.socket.emit('room:join', { code: entry.code, nickname: this.nick(), token }, (res: JoinResult) =>
+    this.socket.emit('room:join', { code: entry.code, nickname, token }, (res: JoinResult) =>
       this.onJoined(res),
     );
   }
@@ -175,7 +261,10 @@ export class App {
     setText(a, link);
     this.session = new MatchSession(this.socket, res, () => performance.now());
     this.session.startPinging();
+    this.livenessTimer ??= setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
+    this.renderConnection();
     show(byId('lobby'), false);
+    show(byId('invite-view'), false);
     show(byId('error-view'), false);
     show(byId('game'), true);
     if (!this.game) this.game = startGame(byId('field'), (now) => this.frame(now), this.opts.canvasRenderer);
@@ -205,6 +294,9 @@ export class App {
     this.session?.dispose();
     this.session = null;
     this.entry = null;
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    this.livenessTimer = null;
+    this.renderConnection();
   }
 
   private subscribeLobby(): void {
@@ -231,6 +323,7 @@ export class App {
     show(byId('lobby'), true);
     show(byId('game'), false);
     show(byId('error-view'), false);
+    show(byId('invite-view'), false);
     if (!this.inLobby) {
       this.inLobby = true;
       this.subscribeLobby();
@@ -242,6 +335,7 @@ export class App {
     setText(byId('error'), message);
     show(byId('error-view'), true);
     show(byId('lobby'), false);
+    show(byId('invite-view'), false);
     show(byId('game'), false);
   }
 

@@ -2,7 +2,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser } from './support/browser.ts';
 import { startGameServer, type RunningServer } from './support/game-server.ts';
-import { MATCH_TIMEOUT_MS, openPage, textOf, waitForText, withCanvas } from './support/pages.ts';
+import {
+  MATCH_TIMEOUT_MS,
+  acceptInvite,
+  openPage,
+  textOf,
+  waitForText,
+  withCanvas,
+} from './support/pages.ts';
 
 const POINTS_TO_WIN = 5;
 
@@ -53,6 +60,7 @@ async function matchWithAPoint(hostUrl = `${server.url}/`) {
   const invite = await textOf(host, 'invite-link');
   const code = invite.slice(invite.lastIndexOf('/') + 1);
   const guest = await open(invite);
+  await acceptInvite(guest);
   await waitForText(host, 'role', /left/);
   await waitForText(guest, 'role', /right/);
   await host.keyboard.down('KeyW');
@@ -141,6 +149,7 @@ describe('a player comes back to its seat in the browser', () => {
     await waitForText(host, 'invite-link', /\/r\/[A-Za-z0-9_-]{8,}$/);
     const invite = await textOf(host, 'invite-link');
     const guest = await open(invite);
+    await acceptInvite(guest);
     await waitForText(host, 'match-status', /playing/);
     await waitForText(guest, 'match-status', /playing/);
 

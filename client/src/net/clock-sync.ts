@@ -5,6 +5,13 @@ export const MAX_SAMPLES = 8;
  * local time: a new estimate a few ms off never makes the render clock (and the ball) jump.
  */
 export const SLEW_MS_PER_MS = 0.05;
+/**
+ * Exchanges before the ping figure is shown: the first round trips, made while the page is still
+ * starting up, read several times the real ping.
+ */
+export const CLOCK_SETTLED_SAMPLES = 5;
+/** The ping shown is the median of this many latest round trips (one slow answer does not show). */
+const SHOWN_RTT_SAMPLES = 3;
 
 interface Sample {
   rttMs: number;
@@ -33,6 +40,18 @@ export class ClockSync {
     let best = this.samples[0] as Sample;
     for (const s of this.samples) if (s.rttMs < best.rttMs) best = s;
     this.offset = best.offsetMs;
+  }
+
+  /** True once enough exchanges have been made for the ping figure to mean something. */
+  get settled(): boolean {
+    return this.samples.length >= CLOCK_SETTLED_SAMPLES;
+  }
+
+  /** The ping to show: the median of the latest round trips, or null until settled. */
+  get shownRttMs(): number | null {
+    if (!this.settled) return null;
+    const latest = this.samples.slice(-SHOWN_RTT_SAMPLES).map((s) => s.rttMs);
+    return latest.sort((a, b) => a - b)[Math.floor(latest.length / 2)] as number;
   }
 
   /** Lets a snapshot seed the offset before the first ping answers (assumes zero latency). */

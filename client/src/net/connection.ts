@@ -6,6 +6,17 @@ import {
   type ServerToClientEvents,
 } from '../../../shared/protocol/messages.ts';
 
+/**
+ * How long one connection attempt may take before socket.io tries again (its default is 20 s): a
+ * game would rather retry a dead link soon.
+ */
+export const CONNECT_TIMEOUT_MS = 5000;
+/** engine.io's path and protocol, as socket.io-client's defaults use them. */
+const ENGINE_PATH = '/socket.io/';
+const ENGINE_PROTOCOL = 4;
+/** engine.io's close packet, as a long-polling POST body. */
+const ENGINE_CLOSE_PACKET = '1';
+
 export type GameSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface ConnectOptions {
@@ -30,5 +41,40 @@ export function connect(url: string, opts: ConnectOptions = {}): GameSocket {
     tryAllTransports: true,
     reconnectionDelay: 250,
     reconnectionDelayMax: 2000,
+    timeout: CONNECT_TIMEOUT_MS,
   });
+}
+
+/**
+ * Gives up on a connection that has gone silent and opens a new one; the page's `connect` handler
+ * then takes its seat back with its token.
+ *
+ * Not `socket.io.engine.close()`: over long-polling it waits for the POST in flight to finish (which
+ * a frozen link never does) before it closes. Disconnecting the socket closes the manager at once;
+ * connecting it again opens a fresh engine, and socket.io's usual reconnection (with back-off and
+ * CONNECT_TIMEOUT_MS per attempt) takes over if that attempt fails too.
+ */
+export function reconnectNow(socket: GameSocket): void {
+  if (!socket.connected) return; // socket.io is already reconnecting.
+  socket.disconnect();
+  socket.connect();
+}
+
+/**
+ * Tells the server at once that this page is going away (pagehide: closed, reloaded, navigated off).
+ * Over WebSocket closing the socket sends a close frame. Over long-polling there is often no request
+ * in flight whose abort the server would notice, and an XHR started now may never leave the page:
+ * a beacon posts engine.io's close packet for this session, which engine.io's polling transport
+ * reads as the client closing (it parses any non-binary POST body as text payload). The server
+ * treats it as a drop and holds the seat, so a reload still takes it back.
+ */
+export function leaveOnPageHide(socket: GameSocket, origin: string): void {
+  const engine = socket.io.engine as typeof socket.io.engine | undefined;
+  if (!engine || !socket.connected) return;
+  if (engine.transport.name === 'polling' && engine.id) {
+    const query = `EIO=${ENGINE_PROTOCOL}&transport=polling&sid=${encodeURIComponent(engine.id)}`;
+    navigator.sendBeacon(`${origin}${ENGINE_PATH}?${query}`, ENGINE_CLOSE_PACKET);
+  } else {
+    engine.close();
+  }
 }

@@ -8,6 +8,12 @@ const TRANSIT_WINDOW = 90;
 const TELEPORT_PX = FIELD_WIDTH_PX / 3;
 /** How fast the delay follows its target: per millisecond of render time, as a fraction. */
 const DELAY_EASE_PER_MS = 0.002;
+/**
+ * Arrivals this far apart are an outage, not jitter. The snapshots sent during it arrive in a burst
+ * when the link comes back; counting their transits would set the delay near the outage's length
+ * for seconds after it.
+ */
+const OUTAGE_GAP_MS = 500;
 
 export interface InterpolatedView {
   ball: { x: number; y: number };
@@ -29,6 +35,9 @@ export class SnapshotBuffer {
   private delay: number;
   private targetDelay: number;
   private lastRenderMs: number | null = null;
+  private lastArrivalMs: number | null = null;
+  /** Snapshots stamped before this server time are an outage's backlog. */
+  private backlogBeforeMs = -Infinity;
   starvedFrames = 0;
 
   constructor(private readonly intervalMs: number) {
@@ -54,6 +63,11 @@ export class SnapshotBuffer {
     }
     this.snaps.push(snap);
     if (this.snaps.length > MAX_BUFFERED) this.snaps.shift();
+    if (this.lastArrivalMs !== null && serverNowMs - this.lastArrivalMs >= OUTAGE_GAP_MS) {
+      this.backlogBeforeMs = serverNowMs - Math.min(...this.transits);
+    }
+    this.lastArrivalMs = serverNowMs;
+    if (snap.serverTimeMs < this.backlogBeforeMs) return;
     this.transits.push(serverNowMs - snap.serverTimeMs);
     if (this.transits.length > TRANSIT_WINDOW) this.transits.shift();
     this.targetDelay = this.computeTargetDelay();
@@ -63,6 +77,8 @@ export class SnapshotBuffer {
     this.snaps.length = 0;
     this.transits.length = 0;
     this.lastRenderMs = null;
+    this.lastArrivalMs = null;
+    this.backlogBeforeMs = -Infinity;
   }
 
   private computeTargetDelay(): number {

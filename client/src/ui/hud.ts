@@ -2,6 +2,10 @@ import type { MatchView } from '../net/match-session.ts';
 import { byId, setText, show } from './dom.ts';
 
 const ROLE_TEXT = { left: 'You are left', right: 'You are right', spectator: 'You are a spectator' } as const;
+const CONTROLS_HELP = 'Move with W / S or ↑ / ↓ (or touch the top or bottom half of the field).';
+const SPECTATOR_HELP = 'You are watching.';
+/** Shown for a figure not measured yet. */
+const UNKNOWN = '—';
 
 /** Writes a match view into the DOM HUD (text only). */
 export class Hud {
@@ -13,6 +17,8 @@ export class Hud {
     status: byId('match-status'),
     role: byId('role'),
     ping: byId('ping'),
+    jitter: byId('jitter'),
+    help: byId('help'),
     spectators: byId('spectator-count'),
     invite: byId('invite'),
     inviteLink: byId('invite-link'),
@@ -28,7 +34,9 @@ export class Hud {
     setText(this.el.scoreRight, String(v.scores[1]));
     setText(this.el.status, statusText(v));
     setText(this.el.role, ROLE_TEXT[v.role]);
-    setText(this.el.ping, v.pingMs === null ? '–' : `${Math.round(v.pingMs)} ms`);
+    setText(this.el.ping, v.pingMs === null ? UNKNOWN : `${Math.round(v.pingMs)} ms`);
+    setText(this.el.jitter, v.jitterMs === null ? UNKNOWN : `${Math.round(v.jitterMs)} ms`);
+    setText(this.el.help, v.role === 'spectator' ? SPECTATOR_HELP : CONTROLS_HELP);
     setText(this.el.spectators, String(v.room.spectators));
     show(this.el.invite, v.phase === 'waiting' && this.el.inviteLink.textContent !== '');
     const seat = v.role === 'left' ? 0 : v.role === 'right' ? 1 : null;
