@@ -91,7 +91,9 @@ function cleanNickname(nickname: string): string {
 }
 
 async function selectProfile(db: Db, id: string): Promise<ProfileRow | undefined> {
-  const { rows } = await sql<ProfileRow>`select ${PROFILE_COLUMNS} from profiles where id = ${id}`.execute(db);
+  const { rows } = await sql<ProfileRow>`select ${PROFILE_COLUMNS} from profiles where id = ${id}`.execute(
+    db,
+  );
   return rows[0];
 }
 
@@ -163,7 +165,11 @@ async function renameProfile(db: Db, id: string, nickname: string): Promise<Prof
   });
 }
 
-async function nicknameHistory(db: Db, id: string, limit = 20): Promise<{ nickname: string; sinceMs: number }[]> {
+async function nicknameHistory(
+  db: Db,
+  id: string,
+  limit = 20,
+): Promise<{ nickname: string; sinceMs: number }[]> {
   if (!PROFILE_ID_PATTERN.test(id)) return [];
   const { rows } = await sql<{ nickname: string; set_at: Date }>`
     select nickname, set_at from nickname_history where profile_id = ${id}
@@ -205,13 +211,12 @@ async function recordMatch(db: Db, input: MatchRecord): Promise<RecordedMatch> {
     if (inserted.length === 0) return { ...(await recordedRatings(tx, match.id)), duplicate: true };
 
     const ratings: [RatingChange | null, RatingChange | null] = [null, null];
-    let after: [Rating, Rating] | null = null;
     if (rated) {
       const before: [RatingRow, RatingRow] = [
         byId.get(seatIds[0] as string) as RatingRow,
         byId.get(seatIds[1] as string) as RatingRow,
       ];
-      after = rateMatch(before[0], before[1], match.winner);
+      const after = rateMatch(before[0], before[1], match.winner);
       for (const seat of [0, 1] as const) {
         const b = before[seat];
         const a = after[seat];
@@ -227,7 +232,9 @@ async function recordMatch(db: Db, input: MatchRecord): Promise<RecordedMatch> {
       await sql`
         insert into match_players (match_id, seat, profile_id, nickname, rating_before, rating_after, rd_after, ended_at)
         values (${match.id}, ${seat}, ${seatIds[seat] ?? null}, ${cleanNickname(match.players[seat].nickname)},
-                ${change?.before ?? null}, ${change?.after ?? null}, ${change?.rd ?? null}, ${endedAt})`.execute(tx);
+                ${change?.before ?? null}, ${change?.after ?? null}, ${change?.rd ?? null}, ${endedAt})`.execute(
+        tx,
+      );
     }
     await sql`
       insert into replays (match_id, seed, rules, log, forfeit_step)
@@ -238,7 +245,12 @@ async function recordMatch(db: Db, input: MatchRecord): Promise<RecordedMatch> {
 }
 
 async function recordedRatings(db: Db, matchId: string): Promise<Omit<RecordedMatch, 'duplicate'>> {
-  const { rows } = await sql<{ seat: number; before: number | null; after: number | null; rd: number | null }>`
+  const { rows } = await sql<{
+    seat: number;
+    before: number | null;
+    after: number | null;
+    rd: number | null;
+  }>`
     select seat, rating_before::float8 as before, rating_after::float8 as after, rd_after::float8 as rd
     from match_players where match_id = ${matchId} order by seat`.execute(db);
   const change = (seat: number): RatingChange | null => {
@@ -326,7 +338,8 @@ async function playerPage(
       won: r.winner === r.seat,
       rated: r.rated,
       forfeit: r.forfeit_seat !== null,
-      ratingDelta: r.rating_before !== null && r.rating_after !== null ? r.rating_after - r.rating_before : null,
+      ratingDelta:
+        r.rating_before !== null && r.rating_after !== null ? r.rating_after - r.rating_before : null,
       endedAtMs: r.ended_at.getTime(),
       durationMs: r.ended_at.getTime() - r.started_at.getTime(),
     };
@@ -385,7 +398,9 @@ async function getMatch(db: Db, id: string): Promise<StoredMatch | null> {
     scores: [m.score_left, m.score_right],
     winner: bit(m.winner),
     forfeit:
-      m.forfeit_seat === null || m.forfeit_step === null ? null : { seat: bit(m.forfeit_seat), atStep: m.forfeit_step },
+      m.forfeit_seat === null || m.forfeit_step === null
+        ? null
+        : { seat: bit(m.forfeit_seat), atStep: m.forfeit_step },
     startedAtMs: m.started_at.getTime(),
     endedAtMs: m.ended_at.getTime(),
     seed: m.seed,
@@ -412,5 +427,6 @@ export const operations = {
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;
 /** An operation's arguments after the database. */
-export type OperationArgs<K extends OperationName> = Parameters<Operations[K]> extends [Db, ...infer A] ? A : never;
+export type OperationArgs<K extends OperationName> =
+  Parameters<Operations[K]> extends [Db, ...infer A] ? A : never;
 export type OperationResult<K extends OperationName> = Awaited<ReturnType<Operations[K]>>;

@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { migrate, openDatabase } from './database.ts';
+import { migrate, openDatabase, type OpenDatabase } from './database.ts';
 import { operations, type Db, type OperationName } from './operations.ts';
 import type { StoreOptions } from './types.ts';
 
@@ -29,19 +29,20 @@ const port = workerPort();
 const post = (reply: WorkerReply) => port.postMessage(reply);
 
 async function main(): Promise<void> {
-  let db: Db;
+  let opened: OpenDatabase | null = null;
   try {
-    const opened = await openDatabase(workerData as StoreOptions);
-    db = opened.db;
-    await migrate(db);
+    opened = await openDatabase(workerData as StoreOptions);
+    await migrate(opened.db);
     post({ ready: true, backend: opened.backend });
   } catch (err) {
+    await opened?.close().catch(() => undefined);
     post({ failed: err instanceof Error ? err.message : String(err) });
     return;
   }
+  const { db, close } = opened;
   port.on('message', (req: WorkerRequest) => {
     if ('close' in req) {
-      void db.destroy().finally(() => {
+      void close().finally(() => {
         post({ closed: true });
         port.close();
       });
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
     const run = operations[req.op] as (db: Db, ...args: unknown[]) => Promise<unknown>;
     run(db, ...req.args).then(
       (value) => post({ id: req.id, ok: true, value }),
-      (err: unknown) => post({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) =>
+        post({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
     );
   });
 }

@@ -29,8 +29,7 @@ export interface NewProfile {
 }
 
 export type ClaimResult =
-  | { ok: true; created: boolean; profile: Profile }
-  | { ok: false; reason: 'bad-secret' | 'malformed' };
+  { ok: true; created: boolean; profile: Profile } | { ok: false; reason: 'bad-secret' | 'malformed' };
 
 export interface SeatRecord {
   /** null for a computer player or anyone without a profile. */

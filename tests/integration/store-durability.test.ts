@@ -31,8 +31,8 @@ describe.each(BACKENDS)('store durability on %s', (backend) => {
 
   it('migrates up, down to nothing and up again', async () => {
     const t = await target();
-    const { db } = await openDatabase(t.options);
-    cleanups.push(() => db.destroy());
+    const { db, close } = await openDatabase(t.options);
+    cleanups.push(close);
     const tables = async () =>
       (
         await sql<{ table_name: string }>`
@@ -88,7 +88,9 @@ describe.each(BACKENDS)('store durability on %s', (backend) => {
       env: { ...process.env, STORE_OPTIONS: JSON.stringify(t.options) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     const acked: string[] = [];
     for await (const line of createInterface({ input: child.stdout })) {
       if (!line.startsWith('ack ')) continue;
@@ -113,5 +115,20 @@ describe.each(BACKENDS)('store durability on %s', (backend) => {
     expect((await store.getProfile(left))?.matches).toBe(present);
     expect((await store.getProfile(right))?.matches).toBe(present);
     expect((await store.playerPage(left, { limit: 100 }))?.history).toHaveLength(present);
+  });
+});
+
+describe('embedded store lock', () => {
+  it('refuses a second store on the same DATA_DIR while the first is open, and allows it after', async () => {
+    const t = await makeStoreTarget('pglite');
+    try {
+      const first = await openStore(t.options);
+      await expect(openStore(t.options)).rejects.toThrow(/in use by process/);
+      await first.close();
+      const second = await openStore(t.options);
+      await second.close();
+    } finally {
+      await t.cleanup();
+    }
   });
 });

@@ -16,7 +16,11 @@ process.stdout.write('ready\n');
 for (let i = 0; i < MAX_WRITES; i += 1) {
   const id = `${prefix}${String(i).padStart(6, '0')}`;
   await store.recordMatch(
-    matchRecord(left ?? null, right ?? null, { id, winner: i % 3 === 0 ? 1 : 0, endedAtMs: Date.UTC(2026, 5, 1) + i }),
+    matchRecord(left ?? null, right ?? null, {
+      id,
+      winner: i % 3 === 0 ? 1 : 0,
+      endedAtMs: Date.UTC(2026, 5, 1) + i,
+    }),
   );
   process.stdout.write(`ack ${id}\n`);
 }

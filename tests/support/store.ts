@@ -13,7 +13,8 @@ export const BACKENDS = ['pglite', 'postgres'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** The PostgreSQL server tests use (CI starts it: trust auth on 127.0.0.1:5432, user postgres). */
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface StoreTarget {
   options: StoreOptions;

@@ -162,7 +162,9 @@ describe('replay', () => {
     wrongSteps[1] = 99;
     expect(() => decodeInputLog(wrongSteps)).toThrow(/runs cover/);
     expect(() => decodeInputLog(Uint8Array.from([2, 0, 0, 0, 0]))).toThrow(/version/);
-    expect(() => decodeInputLog(Uint8Array.from([1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(/too long/);
+    expect(() => decodeInputLog(Uint8Array.from([1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow(
+      /too long/,
+    );
     expect(() => base64urlToBytes('ab+c')).toThrow(/character/);
   });
 
@@ -183,7 +185,9 @@ describe('replay', () => {
         steps += played.final.tick;
       }
       const perMinute = bytes / (steps / rules.tickHz / 60);
-      console.log(`replay log, ${name} players: ${perMinute.toFixed(0)} B per minute of play (${bytes} B, ${steps} steps)`);
+      console.log(
+        `replay log, ${name} players: ${perMinute.toFixed(0)} B per minute of play (${bytes} B, ${steps} steps)`,
+      );
       expect(perMinute).toBeLessThan(2048);
     }
   });
