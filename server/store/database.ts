@@ -64,7 +64,9 @@ function lockDataDir(dataDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(path, 'utf8'));
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
-        throw new Error(`DATA_DIR ${dataDir} is in use by process ${owner}; one server per DATA_DIR`);
+        throw new Error(`DATA_DIR ${dataDir} is in use by process ${owner}; one server per DATA_DIR`, {
+          cause: err,
+        });
       }
       rmSync(path, { force: true });
     }
