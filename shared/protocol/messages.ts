@@ -62,6 +62,8 @@ export interface RoomListing {
   spectators: number;
   /** A seat is free: "Join" instead of only "Watch". */
   joinable: boolean;
+  /** The id of the node that owns the room, when several share the lobby; connect there to reach it. */
+  node?: string;
 }
 
 export interface JoinOk {

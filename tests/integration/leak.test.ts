@@ -194,7 +194,7 @@ async function expectBaseline(server: TestServer): Promise<void> {
   expect(app.rooms.size).toBe(0);
   expect(app.scheduler.size).toBe(server.idleTickables);
   expect(app.queue.size).toBe(0);
-  expect(app.directory.list()).toEqual([]);
+  expect(await app.directory.list()).toEqual([]);
   expect(app.io.sockets.sockets.size).toBe(0);
   // socket.io's rooms are the channels sockets listen on (a room's, the lobby's, their own).
   expect(app.io.sockets.adapter.rooms.size).toBe(0);

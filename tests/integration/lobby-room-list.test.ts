@@ -107,7 +107,7 @@ describe('live room list', () => {
       joinable: false,
     };
     expect(lobby.latest).toEqual([expected]);
-    expect(server.app.directory.list()).toEqual([expected]);
+    expect(await server.app.directory.list()).toEqual([expected]);
     const api = await getRooms(server);
     expect(api.rooms).toEqual(lobby.latest);
 
