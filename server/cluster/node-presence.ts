@@ -104,7 +104,8 @@ export class NodePresence {
     this.keys = opts.keys ?? clusterKeys();
     this.ttlMs = opts.ttlMs ?? NODE_PRESENCE_TTL_MS;
     this.heartbeatMs = opts.heartbeatMs ?? NODE_HEARTBEAT_MS;
-    if (this.heartbeatMs * 2 > this.ttlMs) throw new Error('the heartbeat must be at most half the presence TTL');
+    if (this.heartbeatMs * 2 > this.ttlMs)
+      throw new Error('the heartbeat must be at most half the presence TTL');
     this.info = { ...opts.info, id: this.nodeId, pid: process.pid, startedAtMs: Date.now() };
   }
 

@@ -90,7 +90,11 @@ export class RoomLeases {
     ttlMs: number = ROOM_CHECKPOINT_TTL_MS,
   ): Promise<boolean> {
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const saved = await saveScript.run(this.redis, [this.lease(roomId), this.checkpoint(roomId)], [nodeId, data, ttlMs]);
+    const saved = await saveScript.run(
+      this.redis,
+      [this.lease(roomId), this.checkpoint(roomId)],
+      [nodeId, data, ttlMs],
+    );
     return saved === 1;
   }
 

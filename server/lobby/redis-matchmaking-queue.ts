@@ -150,17 +150,23 @@ export class RedisMatchmakingQueue implements MatchmakingQueue {
     const matched: MatchPair[] = [];
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
       const waiting = await this.entries();
-      const pairs = pairByRating(waiting, nowMs, this.opts.window ?? DEFAULT_RATING_WINDOW).flatMap(([i, j]) => {
-        const a = waiting[i];
-        const b = waiting[j];
-        return a && b ? [{ a, b }] : [];
-      });
+      const pairs = pairByRating(waiting, nowMs, this.opts.window ?? DEFAULT_RATING_WINDOW).flatMap(
+        ([i, j]) => {
+          const a = waiting[i];
+          const b = waiting[j];
+          return a && b ? [{ a, b }] : [];
+        },
+      );
       if (pairs.length === 0) break;
       const args: (string | number)[] = [this.keys.nodePrefix];
       for (const { a, b } of pairs) {
         for (const e of [a, b]) args.push(e.playerId, encodeEntry(e), e.socketId, e.node ?? '');
       }
-      const taken = await claimScript.run(this.opts.redis, [this.keys.queueEntries, this.keys.queueSockets], args);
+      const taken = await claimScript.run(
+        this.opts.redis,
+        [this.keys.queueEntries, this.keys.queueSockets],
+        args,
+      );
       const indices = Array.isArray(taken) ? taken.filter((n): n is number => typeof n === 'number') : [];
       for (const n of indices) {
         const pair = pairs[n - 1];

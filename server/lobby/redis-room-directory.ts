@@ -130,7 +130,11 @@ export class RedisRoomDirectory implements RoomDirectory {
   // Writes go out in call order on one connection, so an upsert then a remove land in that order.
   private write(id: string, json: string): void {
     this.track(
-      writeScript.run(this.opts.redis, [this.ownKey], [id, json, this.opts.presence.ttlMs, this.keys.roomsChannel]),
+      writeScript.run(
+        this.opts.redis,
+        [this.ownKey],
+        [id, json, this.opts.presence.ttlMs, this.keys.roomsChannel],
+      ),
     );
   }
 

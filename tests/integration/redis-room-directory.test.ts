@@ -58,7 +58,10 @@ describe('RedisRoomDirectory on two nodes', () => {
     const scored = nextEvent((l) => b.directory.subscribe(l), 'score change');
     a.directory.upsert(listing('room-1', { scores: [1, 0] }));
     await scored;
-    expect((await b.directory.list())[0]).toEqual({ ...listing('room-1', { scores: [1, 0] }), node: 'node-a' });
+    expect((await b.directory.list())[0]).toEqual({
+      ...listing('room-1', { scores: [1, 0] }),
+      node: 'node-a',
+    });
     const removed = nextEvent((l) => b.directory.subscribe(l), 'removal');
     a.directory.remove('room-1');
     await removed;
@@ -137,7 +140,11 @@ describe('RedisRoomDirectory on two nodes', () => {
 
   it('refuses a node id that cannot travel in a URL', () => {
     const env = redisEnv();
-    expect(() => new NodePresence({ redis: env.connect(), nodeId: 'a b', keys: env.keys })).toThrow(/NODE_ID/);
-    expect(() => new NodePresence({ redis: env.connect(), nodeId: 'x'.repeat(65), keys: env.keys })).toThrow(/NODE_ID/);
+    expect(() => new NodePresence({ redis: env.connect(), nodeId: 'a b', keys: env.keys })).toThrow(
+      /NODE_ID/,
+    );
+    expect(() => new NodePresence({ redis: env.connect(), nodeId: 'x'.repeat(65), keys: env.keys })).toThrow(
+      /NODE_ID/,
+    );
   });
 });

@@ -39,7 +39,9 @@ export function useRedis(): () => RedisEnv {
     } finally {
       await admin.quit();
     }
-    await Promise.all(connections.map((c) => (c.status === 'end' ? undefined : c.quit().catch(() => c.disconnect()))));
+    await Promise.all(
+      connections.map((c) => (c.status === 'end' ? undefined : c.quit().catch(() => c.disconnect()))),
+    );
   });
 
   return () => {
@@ -68,7 +70,11 @@ function escapeGlob(s: string): string {
 }
 
 /** Resolves on the next call of the listener `subscribe` registers (e.g. a directory change). */
-export function nextEvent(subscribe: (listener: () => void) => () => void, what: string, timeoutMs = 5_000): Promise<void> {
+export function nextEvent(
+  subscribe: (listener: () => void) => () => void,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
@@ -83,7 +89,11 @@ export function nextEvent(subscribe: (listener: () => void) => () => void, what:
 }
 
 /** Polls `check` until it holds, or fails after `timeoutMs` (only where no event exists). */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);

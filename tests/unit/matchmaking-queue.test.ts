@@ -23,12 +23,12 @@ describe('InMemoryMatchmakingQueue by example', () => {
     const q = new InMemoryMatchmakingQueue();
     for (const p of ['a', 'b', 'c', 'd', 'e']) expect(await q.enqueue(entry(p, `${p}#1`))).toBeNull();
     expect(q.size).toBe(5);
-    expect(ids((await q.tryMatch(NOW)))).toEqual([
+    expect(ids(await q.tryMatch(NOW))).toEqual([
       ['a#1', 'b#1'],
       ['c#1', 'd#1'],
     ]);
     expect((await q.entries()).map((e) => e.socketId)).toEqual(['e#1']);
-    expect((await q.tryMatch(NOW))).toEqual([]);
+    expect(await q.tryMatch(NOW)).toEqual([]);
     expect(q.size).toBe(1);
   });
 
@@ -42,7 +42,7 @@ describe('InMemoryMatchmakingQueue by example', () => {
     // The replaced tab cancelling (or closing) must not take the new tab's entry with it.
     expect(await q.removeSocket('a#1')).toBeNull();
     expect(q.size).toBe(2);
-    expect(ids((await q.tryMatch(NOW)))).toEqual([['b#1', 'a#2']]);
+    expect(ids(await q.tryMatch(NOW))).toEqual([['b#1', 'a#2']]);
     expect(q.size).toBe(0);
   });
 
@@ -51,7 +51,7 @@ describe('InMemoryMatchmakingQueue by example', () => {
     const first = entry('a', 'a#1', 'Ann');
     await q.enqueue(first);
     expect(await q.enqueue(entry('a', 'a#1', 'Annie'))).toBe(first);
-    expect((await q.entries())).toEqual([expect.objectContaining({ socketId: 'a#1', nickname: 'Annie' })]);
+    expect(await q.entries()).toEqual([expect.objectContaining({ socketId: 'a#1', nickname: 'Annie' })]);
   });
 
   it('removeSocket returns the entry it removed, and null for a socket that is not queued', async () => {
@@ -63,7 +63,7 @@ describe('InMemoryMatchmakingQueue by example', () => {
     expect(await q.removeSocket('a#1')).toBe(a);
     expect(await q.removeSocket('a#1')).toBeNull();
     expect((await q.entries()).map((e) => e.socketId)).toEqual(['b#1']);
-    expect((await q.tryMatch(NOW))).toEqual([]);
+    expect(await q.tryMatch(NOW)).toEqual([]);
   });
 });
 
@@ -151,7 +151,7 @@ async function check(ops: readonly Op[]): Promise<void> {
       }
       case 'tryMatch': {
         const waitingBefore = model;
-        const pairs = (await q.tryMatch(NOW));
+        const pairs = await q.tryMatch(NOW);
         const flat = pairs.flatMap(({ a, b }) => [a, b]);
         // Strictly first come, first served: the oldest waiting, two by two.
         expect(flat).toEqual(waitingBefore.slice(0, pairs.length * 2));
@@ -170,13 +170,13 @@ async function check(ops: readonly Op[]): Promise<void> {
         // Nobody is left waiting while somebody else waits.
         expect(q.size).toBeLessThanOrEqual(1);
         // Whoever is left arrived after everyone who was matched.
-        for (const left of (await q.entries())) {
+        for (const left of await q.entries()) {
           for (const e of flat) expect(left.enqueuedAtMs).toBeGreaterThan(e.enqueuedAtMs);
         }
         break;
       }
     }
-    const entries = (await q.entries());
+    const entries = await q.entries();
     expect(entries).toEqual(model);
     expect(q.size).toBe(entries.length);
     expect(new Set(entries.map((e) => e.playerId)).size).toBe(entries.length);
