@@ -160,7 +160,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const withoutNode = (e: QueueEntry | null): QueueEntry | null => {
   if (!e) return null;
-  const { node: _node, ...rest } = e;
+  const rest = { ...e };
+  delete rest.node;
   return rest;
 };
 
