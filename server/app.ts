@@ -11,6 +11,7 @@ import { roomListResponseSchema } from './http/room-list-schema.ts';
 import { attachGateway, evictMembers, type GameServer, type GameSocket } from './gateway/socket-gateway.ts';
 import type { GatewayContext, Session } from './gateway/session.ts';
 import { LobbyPublisher } from './gateway/lobby-publisher.ts';
+import { QueuePairer } from './gateway/queue-pairer.ts';
 import { InMemoryMatchmakingQueue, type MatchmakingQueue } from './lobby/matchmaking-queue.ts';
 import { QuickMatch } from './lobby/quick-match.ts';
 import { InMemoryRoomDirectory, type RoomDirectory } from './lobby/room-directory.ts';
@@ -106,9 +107,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     log: http.log,
     metrics,
     rules: { ...rooms.rules, snapshotHz: config.snapshotHz },
+    nodeId: config.nodeId,
+    pairer: new QueuePairer(() => ctx),
     accepting: () => accepting,
   };
   attachGateway(ctx);
+  scheduler.add(ctx.pairer);
   const lobby = new LobbyPublisher(io, directory);
   scheduler.add(lobby);
 
@@ -127,7 +131,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     '/api/rooms',
     { config: { rateLimit: {} }, schema: { response: { 200: roomListResponseSchema } } },
     async () => ({
-      rooms: directory.list(),
+      rooms: await directory.list(),
     }),
   );
 

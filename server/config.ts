@@ -10,6 +10,8 @@ import type { FanoutMode } from './transport/snapshot-fanout.ts';
 
 /** Everything the server reads from its environment, parsed once at start-up. */
 export interface Config {
+  /** This process's id among several behind one balancer (NODE_ID); also in /healthz and listings. */
+  nodeId: string;
   port: number;
   host: string;
   tickHz: number;
@@ -48,6 +50,7 @@ export const DEFAULT_CLIENT_DIR = fileURLToPath(
 );
 
 export const DEFAULT_CONFIG: Config = {
+  nodeId: 'node1',
   port: 3000,
   host: '0.0.0.0',
   tickHz: DEFAULT_TICK_HZ,
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const snapshotHz = int(env, 'SNAPSHOT_HZ', DEFAULT_CONFIG.snapshotHz, 1, tickHz);
   return {
     ...DEFAULT_CONFIG,
+    nodeId: nodeId(env.NODE_ID),
     port: int(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
     host: env.HOST ?? DEFAULT_CONFIG.host,
     tickHz,
@@ -99,4 +103,11 @@ function fanoutMode(raw: string | undefined): FanoutMode {
   if (raw === undefined || raw === '') return DEFAULT_CONFIG.snapshotFanout;
   if (raw === 'direct' || raw === 'engine') return raw;
   throw new Error(`SNAPSHOT_FANOUT must be "direct" or "engine", got "${raw}"`);
+}
+
+/** Node ids travel in URLs (`?node=`) and Redis keys: short and plain. */
+function nodeId(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return DEFAULT_CONFIG.nodeId;
+  if (/^[A-Za-z0-9_-]{1,32}$/.test(raw)) return raw;
+  throw new Error(`NODE_ID must be 1 to 32 letters, digits, "_" or "-", got "${raw}"`);
 }

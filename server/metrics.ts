@@ -104,7 +104,7 @@ export class ServerMetrics {
     this.gauge('pong_queue_length', 'Players waiting for a quick match', () => src.queue.size);
     this.gauge(
       'pong_scheduler_targets',
-      'Things the game loop steps (rooms and the lobby publisher; a room steps its computer player)',
+      'Things the game loop steps (rooms, the lobby publisher, the quick-match pairer; a room steps its computer player)',
       () => src.scheduler.size,
     );
     this.gauge('pong_sockets', 'Connected socket.io clients', src.sockets);

@@ -26,3 +26,11 @@ export const DEFAULT_POINTS_TO_WIN = 11;
 
 /** An input message may cover at most this many ticks (a client batches a few ticks per message). */
 export const MAX_INPUT_TICKS_PER_MESSAGE = 30;
+
+/** A player nobody has rated yet (Glicko-2's starting rating). */
+export const DEFAULT_RATING = 1500;
+/** Quick match pairs two players whose ratings differ by at most this much when they have just queued... */
+export const MATCH_RATING_WINDOW_START = 100;
+/** ...and the window widens by this much for every MATCH_RATING_WINDOW_STEP_MS waited, without limit. */
+export const MATCH_RATING_WINDOW_STEP = 50;
+export const MATCH_RATING_WINDOW_STEP_MS = 5_000;

@@ -79,7 +79,7 @@ function enter(session: Session, room: GameRoom | undefined, opts: SeatOptions):
   if (opts.wantsSeat && !opts.token && room.kind === 'public' && ctx.rooms.hasLiveSeat(session.playerId)) {
     return failure(ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
   }
-  ctx.quickMatch.leave(session.id);
+  session.leaveQueue();
   return seat(session, room, opts);
 }
 
@@ -88,33 +88,6 @@ function mayCreate(session: Session): Failure | null {
   if (session.code !== null) return failure(session.ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
   if (!session.ctx.accepting()) return failure(session.ctx.metrics, ErrorCode.SERVER_SHUTTING_DOWN);
   return null;
-}
-
-/** Pairs whoever waits in the quick-match queue, seats each pair in a new public room and tells them. */
-export function matchQueued(session: Session): void {
-  const { ctx } = session;
-  const { pairs, busy } = ctx.quickMatch.pair((id) => {
-    const s = ctx.sessions.get(id);
-    return s !== undefined && s.socket.connected && s.code === null;
-  });
-  for (const e of busy) {
-    ctx.sessions
-      .get(e.socketId)
-      ?.socket.emit('queue:left', { reason: 'You are already playing in another tab.' });
-  }
-  for (const pair of pairs) {
-    const players = [pair.a, pair.b].flatMap((e) => {
-      const s = ctx.sessions.get(e.socketId);
-      return s ? [{ s, nickname: e.nickname }] : [];
-    });
-    if (players.length !== 2) continue;
-    const room = ctx.rooms.create('public');
-    const seated = players.map(
-      ({ s, nickname }) => [s, seat(s, room, { nickname, showCode: false, wantsSeat: true })] as const,
-    );
-    // Both are seated before either hears of it, so each sees the full roster at once.
-    for (const [s, res] of seated) if (res.ok) s.socket.emit('queue:matched', { ...res, room: room.info() });
-  }
 }
 
 /**
@@ -199,42 +172,42 @@ export const handlers: HandlerTable = {
   'queue:join': {
     schema: queueSchema,
     ack: true,
-    handle: (session, req) => {
+    handle: async (session, req) => {
       const { ctx } = session;
       if (session.code !== null || !ctx.quickMatch.mayQueue(session.playerId)) {
         return failure(ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
       }
       if (!ctx.accepting()) return failure(ctx.metrics, ErrorCode.SERVER_SHUTTING_DOWN);
-      const replaced = ctx.quickMatch.join({
+      const replaced = await ctx.quickMatch.join({
         playerId: session.playerId,
         socketId: session.id,
         nickname: req.nickname ?? DEFAULT_NICKNAME,
-        enqueuedAtMs: ctx.clock.now(),
       });
       if (replaced && replaced.socketId !== session.id) {
-        ctx.sessions
-          .get(replaced.socketId)
-          ?.socket.emit('queue:left', { reason: 'You started searching in another tab.' });
+        // The other tab may be on another node: the adapter delivers to it wherever it is.
+        ctx.io.to(replaced.socketId).emit('queue:left', { reason: 'You started searching in another tab.' });
       }
       // Pair after the ack has gone out, so `queue:matched` always follows it.
-      queueMicrotask(() => matchQueued(session));
+      setImmediate(() => ctx.pairer.request());
       return { ok: true };
     },
   },
   'queue:leave': {
     schema: null,
     ack: true,
-    handle: (session) =>
-      session.ctx.quickMatch.leave(session.id)
+    handle: async (session) =>
+      (await session.ctx.quickMatch.leave(session.id))
         ? { ok: true }
         : failure(session.ctx.metrics, ErrorCode.NOT_QUEUED),
   },
   'lobby:subscribe': {
     schema: null,
     ack: true,
-    handle: (session) => {
-      void session.socket.join(LOBBY_CHANNEL);
-      return session.ctx.directory.list();
+    handle: async (session) => {
+      const rooms = await session.ctx.directory.list();
+      // socket.io#4067: never join after an await without checking the socket is still there.
+      if (session.socket.connected) void session.socket.join(LOBBY_CHANNEL);
+      return rooms;
     },
   },
   'lobby:unsubscribe': {

@@ -28,7 +28,12 @@ export class LobbyPublisher implements Tickable {
     this.dirty = false;
     this.lastPushMs = nowMs;
     this.pushes += 1;
-    this.io.to(LOBBY_CHANNEL).emit('lobby:rooms', this.directory.list());
+    // Every node hears every change of a shared directory and pushes to its own viewers: through
+    // the adapter, each update would reach each viewer once per node.
+    void this.directory.list().then(
+      (rooms) => this.io.local.to(LOBBY_CHANNEL).emit('lobby:rooms', rooms),
+      () => (this.dirty = true),
+    );
   }
 
   dispose(): void {

@@ -8,6 +8,7 @@ import type {
   ServerToClientEvents,
 } from '../../shared/protocol/messages.ts';
 import type { Intent } from '../../shared/sim/types.ts';
+import type { QueuePairer } from './queue-pairer.ts';
 import type { QuickMatch } from '../lobby/quick-match.ts';
 import type { RoomDirectory } from '../lobby/room-directory.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -49,6 +50,9 @@ export interface GatewayContext {
   log: FastifyBaseLogger;
   metrics: ServerMetrics;
   rules: RulesInfo;
+  /** This node's id (`NODE_ID`; one process: its default). */
+  nodeId: string;
+  pairer: QueuePairer;
   /** False once the server is shutting down: no new rooms. */
   accepting: () => boolean;
 }
@@ -146,6 +150,13 @@ export class Session {
     if (this.socket.data.code !== code) return;
     this.leaveChannel();
     this.socket.emit('room:left', { reason });
+  }
+
+  /** Drops this socket's queue entry, if it has one, without waiting (a shared queue may be slow). */
+  leaveQueue(): void {
+    this.ctx.quickMatch
+      .leave(this.id)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not leave the queue'));
   }
 
   /** Takes this socket out of its room's channel (the room itself is told by the caller). */

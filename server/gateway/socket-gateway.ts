@@ -122,7 +122,7 @@ export function attachGateway(ctx: GatewayContext): void {
     socket.onAny((event: unknown, ...args: unknown[]) => dispatch(session, event, args));
     socket.on('disconnect', (reason) => {
       ctx.sessions.delete(socket.id);
-      ctx.quickMatch.leave(socket.id);
+      session.leaveQueue();
       const room = session.room();
       session.leaveChannel();
       if (!room) return;

@@ -1,9 +1,19 @@
+import { byWaitingOrder, DEFAULT_RATING_WINDOW, pairByRating, type RatingWindow } from './rating-pairing.ts';
+
 /** Someone waiting for a quick match. `playerId` is the browser's id: one entry per player. */
 export interface QueueEntry {
   playerId: string;
   socketId: string;
   nickname: string;
+  /**
+   * When they queued, on the clock that tryMatch's `nowMs` reads. A queue shared by several
+   * processes needs a clock they share: the wall clock (Date.now()).
+   */
   enqueuedAtMs: number;
+  /** Their rating for pairing; DEFAULT_RATING when unrated. */
+  rating?: number;
+  /** The node that holds their socket; a shared queue stamps its own node id on enqueue. */
+  node?: string;
 }
 
 export interface MatchPair {
@@ -13,42 +23,68 @@ export interface MatchPair {
 
 /**
  * The quick-match queue as a plain data structure; whoever owns it calls tryMatch() (after each
- * enqueue, and on a timer when several processes share it). In memory now; a Redis-backed queue
- * can implement the same interface for several processes.
+ * enqueue, and on a timer so windows widen and several processes share the work). Async so a
+ * Redis-backed queue implements it for several processes; pairing is rating-windowed and the same
+ * everywhere (rating-pairing.ts).
  */
 export interface MatchmakingQueue {
   /** Adds the entry; an entry of the same player is replaced (and returned) — one entry per player. */
-  enqueue(entry: QueueEntry): QueueEntry | null;
+  enqueue(entry: QueueEntry): Promise<QueueEntry | null>;
   /** Removes a player's entry by socket (cancel, disconnect); returns it if it was queued. */
-  removeSocket(socketId: string): QueueEntry | null;
-  /** Pairs waiting players first come, first served; every entry appears in at most one pair. */
-  tryMatch(): MatchPair[];
+  removeSocket(socketId: string): Promise<QueueEntry | null>;
+  /**
+   * Pairs waiting players whose ratings fit the window their wait has earned, longest waiting
+   * first; every entry appears in at most one pair, across every process sharing the queue.
+   */
+  tryMatch(nowMs: number): Promise<MatchPair[]>;
+  /** Players waiting, as last seen (a shared queue counts every node's, refreshed by each call). */
   readonly size: number;
-  entries(): QueueEntry[];
+  /** The waiting entries, oldest first. */
+  entries(): Promise<QueueEntry[]>;
 }
 
 export class InMemoryMatchmakingQueue implements MatchmakingQueue {
   /** Insertion-ordered: a Map iterates in FIFO order. */
   private readonly byPlayer = new Map<string, QueueEntry>();
 
+  constructor(private readonly window: RatingWindow = DEFAULT_RATING_WINDOW) {}
+
   get size(): number {
     return this.byPlayer.size;
   }
 
-  entries(): QueueEntry[] {
-    return [...this.byPlayer.values()];
+  async entries(): Promise<QueueEntry[]> {
+    return byWaitingOrder([...this.byPlayer.values()]);
   }
 
-  enqueue(entry: QueueEntry): QueueEntry | null {
+  async enqueue(entry: QueueEntry): Promise<QueueEntry | null> {
     const previous = this.byPlayer.get(entry.playerId) ?? null;
-    // A second tab takes the first one's place at the back of the queue.
+    // A second tab takes the first one's place (at the back: it queued later).
     this.byPlayer.delete(entry.playerId);
-    this.removeSocket(entry.socketId);
+    this.removeSocketNow(entry.socketId);
     this.byPlayer.set(entry.playerId, entry);
     return previous;
   }
 
-  removeSocket(socketId: string): QueueEntry | null {
+  async removeSocket(socketId: string): Promise<QueueEntry | null> {
+    return this.removeSocketNow(socketId);
+  }
+
+  async tryMatch(nowMs: number): Promise<MatchPair[]> {
+    const waiting = byWaitingOrder([...this.byPlayer.values()]);
+    const pairs: MatchPair[] = [];
+    for (const [i, j] of pairByRating(waiting, nowMs, this.window)) {
+      const a = waiting[i];
+      const b = waiting[j];
+      if (!a || !b) continue;
+      this.byPlayer.delete(a.playerId);
+      this.byPlayer.delete(b.playerId);
+      pairs.push({ a, b });
+    }
+    return pairs;
+  }
+
+  private removeSocketNow(socketId: string): QueueEntry | null {
     for (const [playerId, e] of this.byPlayer) {
       if (e.socketId === socketId) {
         this.byPlayer.delete(playerId);
@@ -56,18 +92,5 @@ export class InMemoryMatchmakingQueue implements MatchmakingQueue {
       }
     }
     return null;
-  }
-
-  tryMatch(): MatchPair[] {
-    const pairs: MatchPair[] = [];
-    while (this.byPlayer.size >= 2) {
-      const it = this.byPlayer.values();
-      const a = it.next().value as QueueEntry;
-      const b = it.next().value as QueueEntry;
-      this.byPlayer.delete(a.playerId);
-      this.byPlayer.delete(b.playerId);
-      pairs.push({ a, b });
-    }
-    return pairs;
   }
 }

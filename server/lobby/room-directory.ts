@@ -1,14 +1,15 @@
 import type { RoomListing } from '../../shared/protocol/messages.ts';
 
 /**
- * The list of public rooms that lobby viewers see. In memory now; shaped so a Redis-backed
- * directory (hash of listings + pub/sub of changes) can replace it for several processes.
+ * The list of public rooms that lobby viewers see: in memory for one process, in Redis for several
+ * (redis-room-directory.ts). Writes are fire-and-forget (their owner never waits on the lobby);
+ * reading is async because a shared directory reads every node's listings.
  */
 export interface RoomDirectory {
   upsert(listing: RoomListing): void;
   remove(id: string): void;
-  list(): RoomListing[];
-  /** Called after every change; returns the unsubscribe function. */
+  list(): Promise<RoomListing[]>;
+  /** Called after every change (on any node, for a shared directory); returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
 }
 
@@ -27,7 +28,7 @@ export class InMemoryRoomDirectory implements RoomDirectory {
     if (this.listings.delete(id)) this.changed();
   }
 
-  list(): RoomListing[] {
+  async list(): Promise<RoomListing[]> {
     return [...this.listings.values()];
   }
 
@@ -41,9 +42,11 @@ export class InMemoryRoomDirectory implements RoomDirectory {
   }
 }
 
-function sameListing(a: RoomListing, b: RoomListing): boolean {
+/** Whether two listings of one room show the same thing (no need to tell the lobby). */
+export function sameListing(a: RoomListing, b: RoomListing): boolean {
   return (
     a.phase === b.phase &&
+    a.node === b.node &&
     a.spectators === b.spectators &&
     a.joinable === b.joinable &&
     a.players[0] === b.players[0] &&

@@ -28,6 +28,8 @@ export interface GameRoomOptions {
   code: string;
   /** Public id for lobby listings and Watch; distinct from the secret code. */
   id: string;
+  /** The node that owns the room, named in its listing. */
+  nodeId: string;
   kind: RoomKind;
   rules: Rules;
   snapshotHz: number;
@@ -202,6 +204,29 @@ export class GameRoom implements Tickable {
       token: seat >= 0 ? (this.seats[seat] as SeatState).token : null,
       replacedMemberId,
     };
+  }
+
+  /**
+   * Holds a free seat for a player who is not connected here yet (quick match paired them from
+   * another node): they take it with the token, as after a drop, within the reconnect grace.
+   */
+  hold(opts: { nickname: string; playerId: string }): { role: Role; token: string } {
+    const seat = this.seats.indexOf(null);
+    if (this.closed || this.match || seat < 0) throw new Error('no free seat to hold');
+    const now = this.opts.clock.now();
+    const token = this.opts.newToken();
+    this.seats[seat] = {
+      nickname: opts.nickname,
+      playerId: opts.playerId,
+      token,
+      memberId: null,
+      heardAtMs: now,
+      stalled: false,
+      awaySinceMs: now,
+      queue: new InputQueue(),
+    };
+    this.rosterChanged(now);
+    return { role: SEAT_ROLES[seat] as Role, token };
   }
 
   /**
@@ -497,6 +522,7 @@ export class GameRoom implements Tickable {
       scores: m ? [m.scores[0], m.scores[1]] : [0, 0],
       spectators: this.spectatorCount,
       joinable: this.kind === 'public' && !this.match && this.seats.some((s) => s === null),
+      node: this.opts.nodeId,
     };
   }
 

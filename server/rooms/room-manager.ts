@@ -76,6 +76,7 @@ export class RoomManager {
     const room = new GameRoom({
       code,
       id,
+      nodeId: config.nodeId,
       kind,
       rules: this.rules,
       snapshotHz: config.snapshotHz,

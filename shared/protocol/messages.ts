@@ -67,6 +67,11 @@ export interface JoinOk {
   token: string | null;
   rules: RulesInfo;
   room: RoomInfo;
+  /**
+   * The node that owns the room (several nodes behind one balancer). A client that is connected to
+   * another node reconnects with `?node=` and joins with the code and token.
+   */
+  node?: string;
 }
 export interface Failure {
   ok: false;

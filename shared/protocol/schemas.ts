@@ -81,4 +81,6 @@ export const roomListingSchema = z.strictObject({
   spectators: z.number().int().min(0),
   /** A seat is free: "Join" instead of only "Watch". */
   joinable: z.boolean(),
+  /** The id of the node that owns the room (one process: its default id); connect there to reach it. */
+  node: z.string(),
 });

@@ -90,7 +90,7 @@ describe('quick match', () => {
     expect(room(0)).not.toBe(room(2));
     expect(matches[1]?.[0]?.join.room.players.map((p) => p?.nickname)).toEqual(['p0', 'p1']);
     expect(matches[3]?.[0]?.join.room.players.map((p) => p?.nickname)).toEqual(['p2', 'p3']);
-    expect(server.app.queue.entries().map((e) => e.nickname)).toEqual(['p4']);
+    expect((await server.app.queue.entries()).map((e) => e.nickname)).toEqual(['p4']);
     for (const i of [1, 3]) {
       const at = matches[i]?.[0]?.atMs ?? Infinity;
       expect(at - (joinedAtMs[i] as number)).toBeLessThan(PAIRING_MS);
@@ -122,7 +122,7 @@ describe('quick match', () => {
     expect(await queueJoin(b, 'Bob')).toEqual({ ok: true });
     await Promise.all([roundTrip(a), roundTrip(b)]);
     expect(aMatches).toEqual([]);
-    expect(server.app.queue.entries().map((e) => e.nickname)).toEqual(['Bob']);
+    expect((await server.app.queue.entries()).map((e) => e.nickname)).toEqual(['Bob']);
     expect(server.app.rooms.size).toBe(0);
   });
 
@@ -137,7 +137,7 @@ describe('quick match', () => {
     expect(await queueJoin(b, 'Bob')).toEqual({ ok: true });
     await roundTrip(b);
     expect(bMatches).toEqual([]);
-    expect(server.app.queue.entries().map((e) => e.nickname)).toEqual(['Bob']);
+    expect((await server.app.queue.entries()).map((e) => e.nickname)).toEqual(['Bob']);
   });
 });
 
@@ -154,7 +154,7 @@ describe('one queue entry and one live match per player', () => {
     expect(await queueJoin(tab2, 'Ann (tab 2)')).toEqual({ ok: true });
     const [info] = await dropped;
     expect(info.reason).toEqual(expect.any(String));
-    expect(server.app.queue.entries().map((e) => [e.playerId, e.socketId])).toEqual([
+    expect((await server.app.queue.entries()).map((e) => [e.playerId, e.socketId])).toEqual([
       ['player-ann', tab2.id],
     ]);
     // The replaced tab has nothing left to cancel, and cancelling does not touch the new entry.
@@ -189,7 +189,7 @@ describe('one queue entry and one live match per player', () => {
     runUntil(() => room?.phase === 'finished', 'the match to finish');
     expect(await queueJoin(tab2, 'Ann')).toEqual({ ok: true });
     expect(await queueJoin(tab1, 'Ann')).toEqual(failed(ErrorCode.ALREADY_IN_ROOM));
-    expect(server.app.queue.entries().map((e) => e.socketId)).toEqual([tab2.id]);
+    expect((await server.app.queue.entries()).map((e) => e.socketId)).toEqual([tab2.id]);
   });
 
   // Regression: pairing used to check only that the queued socket was free, so a player who
@@ -218,7 +218,7 @@ describe('one queue entry and one live match per player', () => {
     expect(strangerMatches).toEqual([]);
     expect(server.app.rooms.size).toBe(1);
     // Bob keeps searching, and is paired with the next player to come.
-    expect(server.app.queue.entries().map((e) => e.nickname)).toEqual(['Bob']);
+    expect((await server.app.queue.entries()).map((e) => e.nickname)).toEqual(['Bob']);
     const dee = await env.connected(server, asPlayer('player-dee'));
     const paired = Promise.all([waitFor(stranger, 'queue:matched'), waitFor(dee, 'queue:matched')]);
     expect(await queueJoin(dee, 'Dee')).toEqual({ ok: true });

@@ -49,6 +49,7 @@ describe('live room list', () => {
       scores: [0, 0],
       spectators: 0,
       joinable: false,
+      node: server.config.nodeId,
     });
 
     playOn(left, right);
@@ -107,9 +108,10 @@ describe('live room list', () => {
       scores: [0, 0],
       spectators: 1,
       joinable: false,
+      node: server.config.nodeId,
     };
     expect(lobby.latest).toEqual([expected]);
-    expect(server.app.directory.list()).toEqual([expected]);
+    expect(await server.app.directory.list()).toEqual([expected]);
     const api = await getRooms(server);
     expect(api.rooms).toEqual(lobby.latest);
 
@@ -170,6 +172,7 @@ describe('GET /api/rooms', () => {
     scores: [3, 0],
     spectators: 2,
     joinable: true,
+    node: 'node1',
   };
   const getRooms = (server: TestServer) => server.app.http.inject({ method: 'GET', url: '/api/rooms' });
 

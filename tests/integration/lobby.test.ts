@@ -95,7 +95,7 @@ describe('lobby over sockets', () => {
     const { left, leftJoin } = await env.startMatch(server);
     await waitForSnapshot(left, (s) => s.phase === 'playing');
 
-    expect(server.app.directory.list()).toEqual([]);
+    expect(await server.app.directory.list()).toEqual([]);
     const stranger = await env.connected(server);
     expect(
       await stranger.timeout(DEFAULT_WAIT_MS).emitWithAck('room:watch', { id: leftJoin.room.id }),
@@ -125,6 +125,6 @@ describe('lobby over sockets', () => {
     await waitForServer(server.app, () => server.app.rooms.size === 0, 'the practice room to close');
     // Room and computer player are both out of the game loop.
     expect(server.app.scheduler.size).toBe(server.idleTickables);
-    expect(server.app.directory.list()).toEqual([]);
+    expect(await server.app.directory.list()).toEqual([]);
   });
 });

@@ -431,7 +431,7 @@ describe('RoomManager', () => {
     expect(transport.since(mark)).toEqual([]);
   });
 
-  it('gives each room its own code and transport, and closeAll closes every room once', () => {
+  it('gives each room its own code and transport, and closeAll closes every room once', async () => {
     const m = manager();
     const a = m.rooms.create('private');
     const b = m.rooms.create('public');
@@ -440,7 +440,7 @@ describe('RoomManager', () => {
     a.join('a', { nickname: 'Ann' });
     b.join('b', { nickname: 'Bob' });
     m.advance(100);
-    expect(m.directory.list().map((l) => l.id)).toEqual([b.id]);
+    expect((await m.directory.list()).map((l) => l.id)).toEqual([b.id]);
     m.rooms.closeAll('shutdown');
     m.rooms.closeAll('shutdown');
     expect(m.scheduler.size).toBe(0);
@@ -449,6 +449,6 @@ describe('RoomManager', () => {
       [a.code, 'shutdown'],
       [b.code, 'shutdown'],
     ]);
-    expect(m.directory.list()).toEqual([]);
+    expect(await m.directory.list()).toEqual([]);
   });
 });

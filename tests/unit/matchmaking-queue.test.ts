@@ -13,54 +13,57 @@ function entry(playerId: string, socketId: string, nickname = playerId): QueueEn
   return { playerId, socketId, nickname, enqueuedAtMs: serial };
 }
 
+/** Every entry here has waited less than one step: the rating window is its narrowest. */
+const NOW = 0;
+
 const ids = (pairs: MatchPair[]) => pairs.map(({ a, b }) => [a.socketId, b.socketId]);
 
 describe('InMemoryMatchmakingQueue by example', () => {
-  it('pairs first come, first served; an odd one out keeps waiting', () => {
+  it('pairs first come, first served; an odd one out keeps waiting', async () => {
     const q = new InMemoryMatchmakingQueue();
-    for (const p of ['a', 'b', 'c', 'd', 'e']) expect(q.enqueue(entry(p, `${p}#1`))).toBeNull();
+    for (const p of ['a', 'b', 'c', 'd', 'e']) expect(await q.enqueue(entry(p, `${p}#1`))).toBeNull();
     expect(q.size).toBe(5);
-    expect(ids(q.tryMatch())).toEqual([
+    expect(ids(await q.tryMatch(NOW))).toEqual([
       ['a#1', 'b#1'],
       ['c#1', 'd#1'],
     ]);
-    expect(q.entries().map((e) => e.socketId)).toEqual(['e#1']);
-    expect(q.tryMatch()).toEqual([]);
+    expect((await q.entries()).map((e) => e.socketId)).toEqual(['e#1']);
+    expect(await q.tryMatch(NOW)).toEqual([]);
     expect(q.size).toBe(1);
   });
 
-  it('a second tab of the same player replaces the first entry and goes to the back of the queue', () => {
+  it('a second tab of the same player replaces the first entry and goes to the back of the queue', async () => {
     const q = new InMemoryMatchmakingQueue();
     const first = entry('a', 'a#1');
-    q.enqueue(first);
-    q.enqueue(entry('b', 'b#1'));
-    expect(q.enqueue(entry('a', 'a#2'))).toBe(first);
-    expect(q.entries().map((e) => e.socketId)).toEqual(['b#1', 'a#2']);
+    await q.enqueue(first);
+    await q.enqueue(entry('b', 'b#1'));
+    expect(await q.enqueue(entry('a', 'a#2'))).toBe(first);
+    expect((await q.entries()).map((e) => e.socketId)).toEqual(['b#1', 'a#2']);
     // The replaced tab cancelling (or closing) must not take the new tab's entry with it.
-    expect(q.removeSocket('a#1')).toBeNull();
+    expect(await q.removeSocket('a#1')).toBeNull();
     expect(q.size).toBe(2);
-    expect(ids(q.tryMatch())).toEqual([['b#1', 'a#2']]);
+    expect(ids(await q.tryMatch(NOW))).toEqual([['b#1', 'a#2']]);
     expect(q.size).toBe(0);
   });
 
-  it('the same socket joining again keeps one entry, with the newest nickname', () => {
+  it('the same socket joining again keeps one entry, with the newest nickname', async () => {
     const q = new InMemoryMatchmakingQueue();
     const first = entry('a', 'a#1', 'Ann');
-    q.enqueue(first);
-    expect(q.enqueue(entry('a', 'a#1', 'Annie'))).toBe(first);
-    expect(q.entries()).toEqual([expect.objectContaining({ socketId: 'a#1', nickname: 'Annie' })]);
+    await q.enqueue(first);
+    expect(await q.enqueue(entry('a', 'a#1', 'Annie'))).toBe(first);
+    expect(await q.entries()).toEqual([expect.objectContaining({ socketId: 'a#1', nickname: 'Annie' })]);
   });
 
-  it('removeSocket returns the entry it removed, and null for a socket that is not queued', () => {
+  it('removeSocket returns the entry it removed, and null for a socket that is not queued', async () => {
     const q = new InMemoryMatchmakingQueue();
     const a = entry('a', 'a#1');
-    q.enqueue(a);
-    q.enqueue(entry('b', 'b#1'));
-    expect(q.removeSocket('nobody')).toBeNull();
-    expect(q.removeSocket('a#1')).toBe(a);
-    expect(q.removeSocket('a#1')).toBeNull();
-    expect(q.entries().map((e) => e.socketId)).toEqual(['b#1']);
-    expect(q.tryMatch()).toEqual([]);
+    await q.enqueue(a);
+    await q.enqueue(entry('b', 'b#1'));
+    expect(await q.removeSocket('nobody')).toBeNull();
+    expect(await q.removeSocket('a#1')).toBe(a);
+    expect(await q.removeSocket('a#1')).toBeNull();
+    expect((await q.entries()).map((e) => e.socketId)).toEqual(['b#1']);
+    expect(await q.tryMatch(NOW)).toEqual([]);
   });
 });
 
@@ -93,7 +96,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  * pairs strictly in arrival order, leaves at most one waiting, and never matches a join or a
  * player twice (a matched player is in a room, and the gateway refuses to queue them again).
  */
-function check(ops: readonly Op[]): void {
+async function check(ops: readonly Op[]): Promise<void> {
   const q = new InMemoryMatchmakingQueue();
   let model: QueueEntry[] = [];
   /** Each player's open tabs, newest last; a tab is a socket id. */
@@ -109,46 +112,46 @@ function check(ops: readonly Op[]): void {
   const matchedJoins = new Set<number>();
   const matchedPlayers = new Set<string>();
 
-  const enqueue = (player: number, socketId: string) => {
+  const enqueue = async (player: number, socketId: string) => {
     const playerId = PLAYERS[player] as string;
     // The gateway refuses ALREADY_IN_ROOM before the queue sees it.
     if (matchedPlayers.has(playerId)) return;
     const e = entry(playerId, socketId);
     const expected = model.find((m) => m.playerId === playerId) ?? null;
-    expect(q.enqueue(e)).toBe(expected);
+    expect(await q.enqueue(e)).toBe(expected);
     model = [...model.filter((m) => m.playerId !== playerId && m.socketId !== socketId), e];
   };
-  const remove = (socketId: string) => {
+  const remove = async (socketId: string) => {
     const expected = model.find((m) => m.socketId === socketId) ?? null;
-    expect(q.removeSocket(socketId)).toBe(expected);
+    expect(await q.removeSocket(socketId)).toBe(expected);
     model = model.filter((m) => m.socketId !== socketId);
   };
 
   for (const op of ops) {
     switch (op.kind) {
       case 'join':
-        enqueue(op.player, newestTab(op.player));
+        await enqueue(op.player, newestTab(op.player));
         break;
       case 'secondTab':
-        enqueue(op.player, openTab(op.player));
+        await enqueue(op.player, openTab(op.player));
         break;
       case 'cancel':
-        remove(newestTab(op.player));
+        await remove(newestTab(op.player));
         break;
       case 'disconnect': {
-        remove(newestTab(op.player));
+        await remove(newestTab(op.player));
         tabs[op.player]?.pop();
         break;
       }
       case 'cancelStaleTab': {
         // An older tab whose entry was replaced cancels: it must not touch the newer tab's entry.
         const older = tabs[op.player]?.at(-2);
-        if (older !== undefined) remove(older);
+        if (older !== undefined) await remove(older);
         break;
       }
       case 'tryMatch': {
         const waitingBefore = model;
-        const pairs = q.tryMatch();
+        const pairs = await q.tryMatch(NOW);
         const flat = pairs.flatMap(({ a, b }) => [a, b]);
         // Strictly first come, first served: the oldest waiting, two by two.
         expect(flat).toEqual(waitingBefore.slice(0, pairs.length * 2));
@@ -167,13 +170,13 @@ function check(ops: readonly Op[]): void {
         // Nobody is left waiting while somebody else waits.
         expect(q.size).toBeLessThanOrEqual(1);
         // Whoever is left arrived after everyone who was matched.
-        for (const left of q.entries()) {
+        for (const left of await q.entries()) {
           for (const e of flat) expect(left.enqueuedAtMs).toBeGreaterThan(e.enqueuedAtMs);
         }
         break;
       }
     }
-    const entries = q.entries();
+    const entries = await q.entries();
     expect(entries).toEqual(model);
     expect(q.size).toBe(entries.length);
     expect(new Set(entries.map((e) => e.playerId)).size).toBe(entries.length);
@@ -182,16 +185,16 @@ function check(ops: readonly Op[]): void {
 }
 
 describe('InMemoryMatchmakingQueue under random join / cancel / disconnect / second tab / tryMatch', () => {
-  it('keeps one entry per player, pairs FIFO, never matches anyone twice, leaves at most one waiting', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => check(ops)),
+  it('keeps one entry per player, pairs FIFO, never matches anyone twice, leaves at most one waiting', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 80 }), (ops) => check(ops)),
       { numRuns: 400 },
     );
   });
 
-  it('a tryMatch after any sequence leaves nobody waiting alone with someone else', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => check([...ops, { kind: 'tryMatch' }])),
+  it('a tryMatch after any sequence leaves nobody waiting alone with someone else', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), (ops) => check([...ops, { kind: 'tryMatch' }])),
       { numRuns: 200 },
     );
   });

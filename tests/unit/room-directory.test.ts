@@ -15,6 +15,7 @@ function listing(id: string, overrides: Partial<RoomListing> = {}): RoomListing 
     scores: [0, 0],
     spectators: 0,
     joinable: false,
+    node: 'node1',
     ...overrides,
   };
 }
@@ -28,28 +29,28 @@ function watched() {
 }
 
 describe('InMemoryRoomDirectory', () => {
-  it('lists what was upserted, one listing per id, the newest version', () => {
+  it('lists what was upserted, one listing per id, the newest version', async () => {
     const { directory, seen } = watched();
-    expect(directory.list()).toEqual([]);
+    expect(await directory.list()).toEqual([]);
     directory.upsert(listing('room-a'));
     directory.upsert(listing('room-b', { phase: 'waiting', players: ['Cy', null], joinable: true }));
     expect(seen.changes).toBe(2);
     directory.upsert(listing('room-a', { scores: [1, 0] }));
     expect(seen.changes).toBe(3);
-    expect(directory.list()).toEqual([
+    expect(await directory.list()).toEqual([
       listing('room-a', { scores: [1, 0] }),
       listing('room-b', { phase: 'waiting', players: ['Cy', null], joinable: true }),
     ]);
   });
 
-  it('does not announce an upsert identical to the current listing (a fresh but equal object)', () => {
+  it('does not announce an upsert identical to the current listing (a fresh but equal object)', async () => {
     const { directory, seen } = watched();
     directory.upsert(listing('room-a', { scores: [2, 1], spectators: 3 }));
     expect(seen.changes).toBe(1);
     directory.upsert(listing('room-a', { scores: [2, 1], spectators: 3 }));
     directory.upsert(structuredClone(listing('room-a', { scores: [2, 1], spectators: 3 })));
     expect(seen.changes).toBe(1);
-    expect(directory.list()).toHaveLength(1);
+    expect(await directory.list()).toHaveLength(1);
   });
 
   const changes: [string, Partial<RoomListing>][] = [
@@ -61,21 +62,21 @@ describe('InMemoryRoomDirectory', () => {
     ['spectator count', { spectators: 1 }],
     ['joinable', { joinable: true }],
   ];
-  it.each(changes)('announces a change of the %s', (_what, change) => {
+  it.each(changes)('announces a change of the %s', async (_what, change) => {
     const { directory, seen } = watched();
     directory.upsert(listing('room-a'));
     directory.upsert(listing('room-a', change));
     expect(seen.changes).toBe(2);
-    expect(directory.list()).toEqual([listing('room-a', change)]);
+    expect(await directory.list()).toEqual([listing('room-a', change)]);
   });
 
-  it('removes a listing and announces it; removing an unknown id is silent', () => {
+  it('removes a listing and announces it; removing an unknown id is silent', async () => {
     const { directory, seen } = watched();
     directory.upsert(listing('room-a'));
     directory.upsert(listing('room-b'));
     directory.remove('room-a');
     expect(seen.changes).toBe(3);
-    expect(directory.list().map((l) => l.id)).toEqual(['room-b']);
+    expect((await directory.list()).map((l) => l.id)).toEqual(['room-b']);
     directory.remove('room-a');
     directory.remove('never-listed');
     expect(seen.changes).toBe(3);
@@ -84,7 +85,7 @@ describe('InMemoryRoomDirectory', () => {
     expect(seen.changes).toBe(4);
   });
 
-  it('tells every subscriber about each change until it unsubscribes', () => {
+  it('tells every subscriber about each change until it unsubscribes', async () => {
     const { directory, seen, unsubscribe } = watched();
     let other = 0;
     const unsubscribeOther = directory.subscribe(() => (other += 1));
@@ -98,7 +99,7 @@ describe('InMemoryRoomDirectory', () => {
     directory.upsert(listing('room-b'));
     expect([seen.changes, other]).toEqual([1, 3]);
     // The directory still works with nobody listening.
-    expect(directory.list().map((l) => l.id)).toEqual(['room-b']);
+    expect((await directory.list()).map((l) => l.id)).toEqual(['room-b']);
   });
 });
 
@@ -125,7 +126,7 @@ describe('RoomManager feeds the directory', () => {
     return { rooms, directory, tickUntil };
   }
 
-  it('never lists a private room, whatever happens in it', () => {
+  it('never lists a private room, whatever happens in it', async () => {
     const m = manager();
     let changes = 0;
     m.directory.subscribe(() => (changes += 1));
@@ -133,19 +134,19 @@ describe('RoomManager feeds the directory', () => {
     room.join('a', { nickname: 'Ann' });
     room.join('b', { nickname: 'Bob' });
     room.join('c', { nickname: 'Cy' });
-    expect(m.directory.list()).toEqual([]);
+    expect(await m.directory.list()).toEqual([]);
     m.tickUntil(() => room.phase === 'playing');
-    expect(m.directory.list()).toEqual([]);
+    expect(await m.directory.list()).toEqual([]);
     m.tickUntil(() => room.phase === 'finished');
     room.close('test');
     expect(changes).toBe(0);
   });
 
-  it('lists a public room from its first player, follows it, drops it when finished and when closed', () => {
+  it('lists a public room from its first player, follows it, drops it when finished and when closed', async () => {
     const m = manager();
     const room = m.rooms.create('public');
     room.join('a', { nickname: 'Ann', playerId: 'player-a' });
-    expect(m.directory.list()).toEqual([
+    expect(await m.directory.list()).toEqual([
       {
         id: room.id,
         phase: 'waiting',
@@ -153,11 +154,12 @@ describe('RoomManager feeds the directory', () => {
         scores: [0, 0],
         spectators: 0,
         joinable: true,
+        node: 'node1',
       },
     ]);
     room.join('b', { nickname: 'Bob', playerId: 'player-b' });
     room.join('c', { nickname: 'Cy', playerId: 'player-c' });
-    expect(m.directory.list()).toEqual([
+    expect(await m.directory.list()).toEqual([
       {
         id: room.id,
         phase: 'countdown',
@@ -165,18 +167,19 @@ describe('RoomManager feeds the directory', () => {
         scores: [0, 0],
         spectators: 1,
         joinable: false,
+        node: 'node1',
       },
     ]);
     // The listing carries the public id, never the secret code or a seat token.
-    expect(JSON.stringify(m.directory.list())).not.toContain(room.code);
+    expect(JSON.stringify(await m.directory.list())).not.toContain(room.code);
 
     m.tickUntil(() => room.phase === 'finished');
-    expect(m.directory.list()).toEqual([]);
+    expect(await m.directory.list()).toEqual([]);
     // A rematch brings it back as a fresh match.
     expect(room.rematch('a')).toBeNull();
     expect(room.rematch('b')).toBeNull();
-    expect(m.directory.list()).toEqual([expect.objectContaining({ id: room.id, scores: [0, 0] })]);
+    expect(await m.directory.list()).toEqual([expect.objectContaining({ id: room.id, scores: [0, 0] })]);
     room.close('test');
-    expect(m.directory.list()).toEqual([]);
+    expect(await m.directory.list()).toEqual([]);
   });
 });

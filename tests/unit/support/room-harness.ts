@@ -28,6 +28,7 @@ export class RoomHarness {
     this.options = {
       code: 'ROOM-CODE-1',
       id: 'ROOM-ID-01',
+      nodeId: 'node1',
       kind: 'private',
       rules: TEST_RULES,
       snapshotHz: 25,

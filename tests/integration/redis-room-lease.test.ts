@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { RoomLeases } from '../../server/cluster/room-lease.ts';
+import { eventually, useRedis } from '../support/redis.ts';
+
+const redisEnv = useRedis();
+
+describe('RoomLeases', () => {
+  it('two nodes racing to claim one room: exactly one wins, every time (500 races)', async () => {
+    const env = redisEnv();
+    // Each node has its own connection, so the claims really race inside Redis.
+    const one = new RoomLeases(env.connect(), env.keys);
+    const two = new RoomLeases(env.connect(), env.keys);
+    for (let race = 0; race < 500; race += 1) {
+      const room = `room-${race}`;
+      const [a, b] = await Promise.all([one.claim(room, 'node-1', 5_000), two.claim(room, 'node-2', 5_000)]);
+      expect(Number(a) + Number(b), `race ${race}`).toBe(1);
+      expect(await one.owner(room)).toBe(a ? 'node-1' : 'node-2');
+    }
+  });
+
+  it('only the owner renews, releases and checkpoints; a claim by the owner keeps its lease', async () => {
+    const env = redisEnv();
+    const leases = new RoomLeases(env.connect(), env.keys);
+    expect(await leases.claim('r', 'n1', 5_000)).toBe(true);
+    expect(await leases.claim('r', 'n1', 5_000)).toBe(true);
+    expect(await leases.claim('r', 'n2', 5_000)).toBe(false);
+    expect(await leases.renew('r', 'n2', 5_000)).toBe(false);
+    expect(await leases.renew('r', 'n1', 5_000)).toBe(true);
+
+    const bytes = new Uint8Array([0, 1, 2, 250, 255, 0, 13, 10]);
+    expect(await leases.saveCheckpoint('r', 'n2', new Uint8Array([9]))).toBe(false);
+    expect(await leases.loadCheckpoint('r')).toBeNull();
+    expect(await leases.saveCheckpoint('r', 'n1', bytes)).toBe(true);
+    expect(await leases.loadCheckpoint('r')).toEqual(bytes);
+
+    expect(await leases.release('r', 'n2')).toBe(false);
+    expect(await leases.owner('r')).toBe('n1');
+    expect(await leases.release('r', 'n1')).toBe(true);
+    expect(await leases.owner('r')).toBeNull();
+    // The checkpoint outlives the lease: the next owner resumes from it.
+    expect(await leases.claim('r', 'n2', 5_000)).toBe(true);
+    expect(await leases.loadCheckpoint('r')).toEqual(bytes);
+    await leases.drop('r', 'n2');
+    expect(await leases.loadCheckpoint('r')).toBeNull();
+    expect(await leases.owner('r')).toBeNull();
+  });
+
+  it("a dead owner's lease expires and then exactly one of the racing survivors takes it", async () => {
+    const env = redisEnv();
+    const leases = [1, 2, 3].map(() => new RoomLeases(env.connect(), env.keys));
+    const [dead, ...survivors] = leases;
+    if (!dead) throw new Error('leases');
+    expect(await dead.claim('r', 'dead', 200)).toBe(true);
+    expect(await survivors[0]?.claim('r', 's1', 5_000)).toBe(false);
+    // The owner stops renewing; the survivors poll, as nodes would on a timer.
+    await eventually(async () => (await dead.owner('r')) === null, 'lease expired', 3_000);
+    const claims = await Promise.all(survivors.map((l, i) => l.claim('r', `s${i + 1}`, 5_000)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    // The dead owner, back from a pause, can neither renew nor overwrite the checkpoint.
+    expect(await dead.renew('r', 'dead', 5_000)).toBe(false);
+    expect(await dead.saveCheckpoint('r', 'dead', new Uint8Array([1]))).toBe(false);
+  });
+});
