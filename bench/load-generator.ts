@@ -12,13 +12,15 @@ import { DEFAULT_SNAPSHOT_HZ, DEFAULT_TICK_HZ } from '../shared/constants.ts';
 import { PROTOCOL_VERSION, type JoinResult, type Role } from '../shared/protocol/messages.ts';
 import type { Intent } from '../shared/sim/types.ts';
 import { FloorClient, RawSocketIoClient, type BenchClient, type ClientListener } from './lib/bench-client.ts';
-import type {
-  ClientGroupStats,
-  ClientRole,
-  LoadGenMessage,
-  LoadGenWindowStats,
-  RunnerMessage,
-  Variant,
+import {
+  isVariant,
+  protocolOf,
+  type ClientGroupStats,
+  type ClientRole,
+  type LoadGenMessage,
+  type LoadGenWindowStats,
+  type RunnerMessage,
+  type Variant,
 } from './lib/messages.ts';
 import { LinearHistogram } from './lib/stats.ts';
 
@@ -29,6 +31,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Above this share of one core, or this event-loop delay, the generator is the bottleneck. */
 const SATURATED_CPU_PCT = 85;
 const SATURATED_LOOP_DELAY_MS = 25;
+/** Sending fewer inputs than this share of the fixed rate means the input loop fell behind. */
+const SATURATED_INPUTS_SENT_FRACTION = 0.95;
 const LOOP_PROBE_RESOLUTION_MS = 10;
 const MAX_CATCH_UP_TICKS = 5;
 
@@ -89,7 +93,11 @@ class LoadGenerator implements ClientListener {
     this.disconnects += 1;
   }
 
-  /** Seats every room, JOIN_CONCURRENCY rooms at a time; inputs start as soon as a room is full. */
+  /**
+   * Seats every room, JOIN_CONCURRENCY rooms at a time; inputs start as soon as a room is full.
+   * A room's three clients connect at once (only their seating is ordered), so 1,500 clients
+   * (R = 500) join in a fraction of the runner's join timeout even while the seated rooms play.
+   */
   async join(): Promise<void> {
     this.startInputs();
     let next = 0;
@@ -101,7 +109,7 @@ class LoadGenerator implements ClientListener {
 
   private async joinRoom(room: number): Promise<void> {
     const members: [BenchClient, BenchClient, BenchClient] =
-      this.variant === 'ours' ? await this.joinOurs(room) : await this.joinFloor(room);
+      protocolOf(this.variant) === 'socket.io' ? await this.joinOurs(room) : await this.joinFloor(room);
     this.clients.push(...members);
     this.players.push({ client: members[0], seq: 0, intent: -1 }, { client: members[1], seq: 0, intent: 1 });
   }
@@ -116,13 +124,12 @@ class LoadGenerator implements ClientListener {
       client.role = role === 'spectator' ? 'spectator' : 'player';
       return res;
     };
-    const left = await connect();
+    const [left, right, watcher] = await all([connect(), connect(), connect()]);
     const created = await enter(left, 'room:create', { nickname: `bench ${room} L` }, 'left');
     const code = created.code;
     if (code === null) throw new Error(`room:create in room ${room}: no code`);
-    const right = await connect();
+    // In this order: the first to join takes the free seat, the next one watches.
     await enter(right, 'room:join', { code, nickname: `bench ${room} R` }, 'right');
-    const watcher = await connect();
     await enter(watcher, 'room:join', { code, nickname: `bench ${room} S` }, 'spectator');
     return [left, right, watcher];
   }
@@ -130,9 +137,7 @@ class LoadGenerator implements ClientListener {
   private async joinFloor(room: number): Promise<[BenchClient, BenchClient, BenchClient]> {
     const join = (seat: 'left' | 'right' | 'spectator') =>
       FloorClient.join(this.url, room, seat, this, REQUEST_TIMEOUT_MS);
-    const left = await join('left');
-    const right = await join('right');
-    return [left, right, await join('spectator')];
+    return all([join('left'), join('right'), join('spectator')]);
   }
 
   /** One fixed-step loop at the tick rate; each tick, a third of the players send their batch. */
@@ -182,6 +187,8 @@ class LoadGenerator implements ClientListener {
     this.window = null;
     const windowMs = performance.now() - w.atMs;
     const cpu = process.cpuUsage(w.cpu);
+    const inputsSent = this.inputsSent - w.inputsSent;
+    const inputsDue = ((this.players.length * this.tickHz) / INPUT_EVERY_TICKS) * (windowMs / 1000);
     const cpuPct = ((cpu.user + cpu.system) / 1000 / windowMs) * 100;
     const loopDelayP99Ms = Math.max(0, this.loopDelay.percentile(99) / 1e6 - LOOP_PROBE_RESOLUTION_MS);
     const bytes = this.bytesByRole();
@@ -209,10 +216,14 @@ class LoadGenerator implements ClientListener {
         max: this.intervals.max,
         samples: this.intervals.count,
       },
-      inputsSent: this.inputsSent - w.inputsSent,
+      inputsSent,
+      inputsDue,
       cpuPct,
       loopDelayP99Ms,
-      saturated: cpuPct > SATURATED_CPU_PCT || loopDelayP99Ms > SATURATED_LOOP_DELAY_MS,
+      saturated:
+        cpuPct > SATURATED_CPU_PCT ||
+        loopDelayP99Ms > SATURATED_LOOP_DELAY_MS ||
+        inputsSent < inputsDue * SATURATED_INPUTS_SENT_FRACTION,
       disconnects: this.disconnects,
       serverErrors: this.serverErrors,
       badFrames: this.badFrames,
@@ -236,6 +247,16 @@ class LoadGenerator implements ClientListener {
   }
 }
 
+/** Like Promise.all, but a failure closes the clients that did connect: none is left open behind an error. */
+async function all<T extends BenchClient>(pending: [Promise<T>, Promise<T>, Promise<T>]): Promise<[T, T, T]> {
+  const [a, b, c] = await Promise.allSettled(pending);
+  if (a.status === 'fulfilled' && b.status === 'fulfilled' && c.status === 'fulfilled') {
+    return [a.value, b.value, c.value];
+  }
+  for (const s of [a, b, c]) if (s.status === 'fulfilled') s.value.close();
+  throw [a, b, c].flatMap((s) => (s.status === 'rejected' ? [s.reason] : []))[0];
+}
+
 function send(msg: LoadGenMessage): void {
   process.send?.(msg);
 }
@@ -251,8 +272,8 @@ async function main(): Promise<void> {
       'snapshot-hz': { type: 'string', default: String(DEFAULT_SNAPSHOT_HZ) },
     },
   });
-  const variant = values.variant;
-  if (variant !== 'ours' && variant !== 'floor') throw new Error('--variant ours|floor');
+  const variant = values.variant ?? '';
+  if (!isVariant(variant)) throw new Error(`--variant: unknown variant "${variant}"`);
   if (!values.url) throw new Error('--url is required');
   const rooms = Number(values.rooms);
   if (!Number.isInteger(rooms) || rooms < 1) throw new Error('--rooms must be a positive integer');
