@@ -20,6 +20,8 @@ import { monotonicClock, type Clock } from './rooms/clock.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
 import { RoomChannels } from './transport/room-channels.ts';
+import type { Cluster } from './cluster/cluster.ts';
+import { RoomOwnership } from './cluster/room-ownership.ts';
 
 /** The largest message the protocol needs is a join request (~150 bytes); leave head-room, no more. */
 export const MAX_HTTP_BUFFER_BYTES = 4 * 1024;
@@ -34,6 +36,9 @@ export interface App {
   queue: MatchmakingQueue;
   directory: RoomDirectory;
   metrics: ServerMetrics;
+  /** Several nodes: what they share through Redis, and this node's leases on its rooms. */
+  cluster: Cluster | null;
+  ownership: RoomOwnership | null;
   /** Stops the game loop, disconnects every client and closes the HTTP server. */
   close(): Promise<void>;
 }
@@ -45,6 +50,11 @@ export interface BuildOptions {
   /** Shared implementations (Redis-backed ones for several processes); in-memory by default. */
   directory?: RoomDirectory;
   queue?: MatchmakingQueue;
+  /**
+   * Several nodes on one Redis (REDIS_URL): the shared directory and queue, socket.io's Redis
+   * adapter, room leases and checkpoints. The app closes it on shutdown.
+   */
+  cluster?: Cluster;
 }
 
 /** Builds the whole server without listening: fastify, socket.io on the same port, rooms, loop. */
@@ -71,8 +81,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       metrics.tickDuration.observe(durationMs);
     },
   });
-  const directory = opts.directory ?? new InMemoryRoomDirectory();
-  const queue = opts.queue ?? new InMemoryMatchmakingQueue();
+  const cluster = opts.cluster ?? null;
+  if (cluster) io.adapter(cluster.adapter);
+  const directory = opts.directory ?? cluster?.directory ?? new InMemoryRoomDirectory();
+  const queue = opts.queue ?? cluster?.queue ?? new InMemoryMatchmakingQueue();
+  let ownership: RoomOwnership | null = null;
   const channels = new RoomChannels<GameSocket>({
     // A room's members are all on this node: its state never goes through an adapter.
     emitState: (channel, info) => io.local.to(channel).emit('room:state', info),
@@ -91,9 +104,23 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     transportFor: (code) => channels.open(code),
     onRoomClosed: (room, reason) => {
       evictMembers(ctx, room, reason);
+      ownership?.closed(room);
       http.log.info({ room: room.id, reason }, 'room closed');
     },
+    onRoomOpened: (room) => ownership?.opened(room),
+    onRoomChanged: (room) => ownership?.changed(room),
   });
+  if (cluster) {
+    ownership = new RoomOwnership({
+      redis: cluster.redis,
+      leases: cluster.leases,
+      presence: cluster.presence,
+      rooms,
+      log: http.log,
+      accepting: () => accepting,
+    });
+    scheduler.add(ownership);
+  }
   metrics.watch({ rooms, queue, scheduler, sockets: () => io.engine.clientsCount });
   let accepting = true;
   const ctx: GatewayContext = {
@@ -109,7 +136,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     rules: { ...rooms.rules, snapshotHz: config.snapshotHz },
     nodeId: config.nodeId,
     pairer: new QueuePairer(() => ctx),
-    accepting: () => accepting,
+    ownership,
+    // A node whose Redis is away keeps its matches playing but takes no new rooms.
+    accepting: () => accepting && (ownership?.reachable ?? true),
   };
   attachGateway(ctx);
   scheduler.add(ctx.pairer);
@@ -135,12 +164,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     }),
   );
 
-  http.get('/healthz', async () => ({
-    status: 'ok',
-    rooms: rooms.size,
-    sockets: io.engine.clientsCount,
-    uptimeS: Math.round(process.uptime()),
-  }));
+  http.get('/healthz', async (_req, reply) => {
+    // A draining node answers 503 so the balancer stops sending it new connections.
+    if (!accepting) reply.code(503);
+    return {
+      status: accepting ? 'ok' : 'draining',
+      node: config.nodeId,
+      pid: process.pid,
+      redis: cluster ? (ownership?.reachable ? 'ok' : 'unreachable') : 'off',
+      rooms: rooms.size,
+      sockets: io.engine.clientsCount,
+      uptimeS: Math.round(process.uptime()),
+    };
+  });
 
   const clientDir = config.clientDir;
   if (clientDir && existsSync(join(clientDir, 'index.html'))) {
@@ -154,8 +190,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   http.addHook('preClose', async () => {
     accepting = false;
+    // Several nodes: checkpoint every room and let go of its lease first, so the players, told to
+    // reconnect below, find their match resumable on another node at once.
+    await ownership?.handOver();
     // Tell everyone first: the client shows "server restarting" and socket.io reconnects by itself.
-    io.emit('server:restarting', { inMs: 0 });
+    // This node's clients only: through the Redis adapter these would reach every node's.
+    io.local.emit('server:restarting', { inMs: 0 });
     scheduler.stop();
     lobby.dispose();
     // Close gracefully before cutting: a long-polling client only collects the notice with its
@@ -163,7 +203,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     const closed = [...io.sockets.sockets.values()].map(
       (s) => new Promise<void>((resolve) => s.conn.once('close', () => resolve())),
     );
-    io.disconnectSockets(true);
+    io.local.disconnectSockets(true);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all(closed),
@@ -182,8 +222,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     queue,
     directory,
     metrics: metrics,
+    cluster,
+    ownership,
     close: async () => {
       await http.close();
+      await cluster?.close();
     },
   };
 }

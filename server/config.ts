@@ -12,6 +12,10 @@ import type { FanoutMode } from './transport/snapshot-fanout.ts';
 export interface Config {
   /** This process's id among several behind one balancer (NODE_ID); also in /healthz and listings. */
   nodeId: string;
+  /** Redis shared by several nodes (REDIS_URL); null runs one process on its own, in memory. */
+  redisUrl: string | null;
+  /** Password of the socket.io Admin UI at /admin (ADMIN_PASSWORD); null leaves it off. */
+  adminPassword: string | null;
   port: number;
   host: string;
   tickHz: number;
@@ -51,6 +55,8 @@ export const DEFAULT_CLIENT_DIR = fileURLToPath(
 
 export const DEFAULT_CONFIG: Config = {
   nodeId: 'node1',
+  redisUrl: null,
+  adminPassword: null,
   port: 3000,
   host: '0.0.0.0',
   tickHz: DEFAULT_TICK_HZ,
@@ -86,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...DEFAULT_CONFIG,
     nodeId: nodeId(env.NODE_ID),
+    redisUrl: env.REDIS_URL?.trim() || null,
+    adminPassword: env.ADMIN_PASSWORD || null,
     port: int(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
     host: env.HOST ?? DEFAULT_CONFIG.host,
     tickHz,

@@ -1,10 +1,21 @@
 import { buildApp } from './app.ts';
+import { openCluster } from './cluster/cluster.ts';
 import { loadConfig } from './config.ts';
 
 /** Listens, prints the URL to open, and shuts down cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await buildApp(config);
+  // Several nodes share the arena through Redis; without REDIS_URL this process is the arena.
+  const cluster = config.redisUrl
+    ? await openCluster({
+        redisUrl: config.redisUrl,
+        nodeId: config.nodeId,
+        info: { port: config.port },
+        onError: (err) =>
+          console.error(`redis (${config.nodeId}):`, err instanceof Error ? err.message : err),
+      })
+    : undefined;
+  const app = await buildApp(config, { cluster });
   await app.http.listen({ port: config.port, host: config.host });
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

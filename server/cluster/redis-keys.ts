@@ -25,6 +25,8 @@ export interface ClusterKeys {
   leasePrefix: string;
   /** Prefix of each room's checkpoint (STRING bytes, PX = checkpoint TTL). */
   checkpointPrefix: string;
+  /** Prefix of each room's code → public id route (STRING, PX = checkpoint TTL). */
+  roomCodePrefix: string;
 }
 
 export function clusterKeys(prefix: string = DEFAULT_KEY_PREFIX): ClusterKeys {
@@ -37,6 +39,7 @@ export function clusterKeys(prefix: string = DEFAULT_KEY_PREFIX): ClusterKeys {
     queueSockets: `${prefix}:queue:sockets`,
     leasePrefix: `${prefix}:lease:`,
     checkpointPrefix: `${prefix}:checkpoint:`,
+    roomCodePrefix: `${prefix}:code:`,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   watchSchema,
 } from '../../shared/protocol/schemas.ts';
 import { LOBBY_CHANNEL } from './lobby-publisher.ts';
+import type { RoomRoute } from '../cluster/room-ownership.ts';
 import type { GameRoom } from '../rooms/game-room.ts';
 import { failure, type Session } from './session.ts';
 
@@ -67,6 +68,7 @@ export function seat(session: Session, room: GameRoom, opts: SeatOptions): JoinO
     token: outcome.token,
     rules: ctx.rules,
     room: room.info(),
+    node: ctx.nodeId,
   };
 }
 
@@ -81,6 +83,35 @@ function enter(session: Session, room: GameRoom | undefined, opts: SeatOptions):
   }
   session.leaveQueue();
   return seat(session, room, opts);
+}
+
+/**
+ * Finds a room that is not on this node (several nodes): the owner's node in a ROOM_ELSEWHERE
+ * failure, or the room itself when this node resumed it from its checkpoint.
+ */
+async function located(
+  session: Session,
+  key: { code: string } | { id: string },
+  then: (room: GameRoom) => JoinOk | Failure,
+): Promise<JoinOk | Failure> {
+  const { ctx } = session;
+  if (!ctx.ownership) return failure(ctx.metrics, ErrorCode.ROOM_NOT_FOUND);
+  let route: RoomRoute;
+  try {
+    route = await ctx.ownership.route(key);
+  } catch (err) {
+    // Redis is away: the client tries again shortly.
+    session.log.warn({ err }, 'could not locate a room');
+    return failure(ctx.metrics, ErrorCode.ROOM_ELSEWHERE);
+  }
+  if (route.kind === 'missing') return failure(ctx.metrics, ErrorCode.ROOM_NOT_FOUND);
+  if (route.kind === 'elsewhere') {
+    const f = failure(ctx.metrics, ErrorCode.ROOM_ELSEWHERE);
+    return route.node ? { ...f, node: route.node } : f;
+  }
+  // socket.io#4067: the socket may have gone while we awaited; never seat a socket that left.
+  if (!session.socket.connected) return failure(ctx.metrics, ErrorCode.NOT_IN_ROOM);
+  return then(route.room);
 }
 
 /** Refusals shared by the events that create a room. */
@@ -99,36 +130,42 @@ export const handlers: HandlerTable = {
   'room:create': {
     schema: createRoomSchema,
     ack: true,
-    handle: (session, req) =>
-      mayCreate(session) ??
-      enter(session, session.ctx.rooms.create('private'), {
-        nickname: req.nickname,
-        showCode: true,
-        wantsSeat: true,
-      }),
+    handle: async (session, req) => {
+      const refused = mayCreate(session);
+      if (refused) return refused;
+      const room = session.ctx.rooms.create('private');
+      // Several nodes: the invite link must work from any node as soon as the creator has it.
+      if (session.ctx.ownership) {
+        await session.ctx.ownership.settled(room);
+        // socket.io#4067: never seat a socket that left while we awaited.
+        if (!session.socket.connected) {
+          room.close('its creator left');
+          return failure(session.ctx.metrics, ErrorCode.NOT_IN_ROOM);
+        }
+      }
+      return enter(session, room, { nickname: req.nickname, showCode: true, wantsSeat: true });
+    },
   },
   'room:join': {
     schema: joinRoomSchema,
     ack: true,
-    handle: (session, req) =>
-      enter(session, session.ctx.rooms.get(req.code), {
-        nickname: req.nickname,
-        token: req.token,
-        showCode: true,
-        wantsSeat: true,
-      }),
+    handle: (session, req) => {
+      const opts: SeatOptions = { nickname: req.nickname, token: req.token, showCode: true, wantsSeat: true };
+      const room = session.ctx.rooms.get(req.code);
+      if (room || !session.ctx.ownership) return enter(session, room, opts);
+      return located(session, { code: req.code }, (found) => enter(session, found, opts));
+    },
   },
   'room:watch': {
     schema: watchSchema,
     ack: true,
     handle: (session, req) => {
-      const room = session.ctx.rooms.getById(req.id);
+      const opts: SeatOptions = { nickname: req.nickname, showCode: false, wantsSeat: req.play === true };
       // Private rooms are reachable only with their code.
-      return enter(session, room?.kind === 'private' ? undefined : room, {
-        nickname: req.nickname,
-        showCode: false,
-        wantsSeat: req.play === true,
-      });
+      const watchable = (room: GameRoom | undefined) => (room?.kind === 'private' ? undefined : room);
+      const room = session.ctx.rooms.getById(req.id);
+      if (room || !session.ctx.ownership) return enter(session, watchable(room), opts);
+      return located(session, { id: req.id }, (found) => enter(session, watchable(found), opts));
     },
   },
   'practice:create': {

@@ -9,6 +9,7 @@ import type {
 } from '../../shared/protocol/messages.ts';
 import type { Intent } from '../../shared/sim/types.ts';
 import type { QueuePairer } from './queue-pairer.ts';
+import type { RoomOwnership } from '../cluster/room-ownership.ts';
 import type { QuickMatch } from '../lobby/quick-match.ts';
 import type { RoomDirectory } from '../lobby/room-directory.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -53,6 +54,8 @@ export interface GatewayContext {
   /** This node's id (`NODE_ID`; one process: its default). */
   nodeId: string;
   pairer: QueuePairer;
+  /** Rooms under leases in Redis (several nodes); null for one process on its own. */
+  ownership: RoomOwnership | null;
   /** False once the server is shutting down: no new rooms. */
   accepting: () => boolean;
 }

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { encodeSnapshot, type Snapshot } from '../../shared/codec/snapshot.ts';
 import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../shared/constants.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import type {
+  ComputerLevel,
   PlayerInfo,
   Role,
   RoomInfo,
@@ -10,7 +12,7 @@ import type {
   RoomPhase,
 } from '../../shared/protocol/messages.ts';
 import { countdownTicks, createMatch, step } from '../../shared/sim/step.ts';
-import type { Intent, MatchState, Rules } from '../../shared/sim/types.ts';
+import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
 import type { Clock } from './clock.ts';
 import { InputQueue } from './input-queue.ts';
 import type { Tickable } from './scheduler.ts';
@@ -66,7 +68,8 @@ interface SeatState {
   nickname: string;
   /** The browser's player id (one live seat per player); the member id for computer players. */
   playerId: string;
-  token: string;
+  /** SHA-256 of the seat token: the room (and its checkpoints) never keeps the token itself. */
+  tokenHash: string;
   /** null while the player is disconnected and the seat is held for them. */
   memberId: string | null;
   /** When the seat's member was last heard from (any message). */
@@ -78,11 +81,37 @@ interface SeatState {
   queue: InputQueue;
 }
 
+interface CheckpointSeat {
+  nickname: string;
+  playerId: string;
+  tokenHash: string;
+}
+
+/** A room as another node resumes it (GameRoom.checkpoint()); JSON-safe and small. */
+export interface RoomCheckpoint {
+  v: 1;
+  code: string;
+  id: string;
+  kind: RoomKind;
+  match: MatchState | null;
+  resumeTicks: number;
+  rematch: [boolean, boolean];
+  seats: [CheckpointSeat | null, CheckpointSeat | null];
+  computer: { seat: Seat; level: ComputerLevel } | null;
+  ageMs: number;
+  finishedAgoMs: number | null;
+}
+
 export type JoinOutcome =
   | { ok: true; role: Role; token: string | null; replacedMemberId: string | null }
   | { ok: false; error: ErrorCode };
 
 const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
+
+/** Seat tokens are compared (and checkpointed) as hashes: 144 random bits need no slow hash. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
 const SEATS = [0, 1] as const;
 const isServePhase = (p: RoomPhase) => p === 'countdown' || p === 'playing';
 /** The seat's player is not playing: dropped, or connected but silent. */
@@ -118,18 +147,53 @@ export class GameRoom implements Tickable {
   private lastPoints = 0;
   /** Members that are not people (the computer player): they never keep a room alive. */
   private readonly bots = new Set<string>();
+  /** The computer player's seat and level (practice rooms), so a restored room gets it back. */
+  private computer: { seat: Seat; level: ComputerLevel } | null = null;
   /** Things stepped at the start of this room's tick (its computer player), released with the room. */
   private readonly companions: Tickable[] = [];
 
-  constructor(private readonly opts: GameRoomOptions) {
+  constructor(
+    private readonly opts: GameRoomOptions,
+    from?: RoomCheckpoint,
+  ) {
     this.code = opts.code;
     this.id = opts.id;
     this.kind = opts.kind;
-    this.createdAtMs = opts.clock.now();
+    this.createdAtMs = opts.clock.now() - (from?.ageMs ?? 0);
     this.lastTickMs = this.createdAtMs;
     this.ticksPerSnapshot = Math.max(1, Math.round(opts.rules.tickHz / opts.snapshotHz));
     // Spread rooms over the snapshot interval so their broadcasts do not all land on one tick.
     this.snapshotOffset = opts.newSeed() % this.ticksPerSnapshot;
+    if (from) this.resume(from);
+  }
+
+  /**
+   * Takes over a checkpointed room: every seat is away (nobody is connected here yet) and its grace
+   * starts now; players take their seats back with their tokens and the match resumes after the
+   * usual countdown. The computer player, if any, is reattached by the RoomManager.
+   */
+  private resume(from: RoomCheckpoint): void {
+    const now = this.opts.clock.now();
+    this.match = from.match;
+    this.resumeTicks = from.resumeTicks;
+    this.rematchWanted = [from.rematch[0], from.rematch[1]];
+    this.computer = from.computer;
+    for (const i of SEATS) {
+      const c = from.seats[i];
+      this.seats[i] = c && {
+        nickname: c.nickname,
+        playerId: c.playerId,
+        tokenHash: c.tokenHash,
+        memberId: null,
+        heardAtMs: now,
+        stalled: false,
+        awaySinceMs: now,
+        queue: new InputQueue(),
+      };
+    }
+    this.lastPoints = this.match ? this.match.scores[0] + this.match.scores[1] : 0;
+    this.currentPhase = this.derivePhase();
+    if (this.currentPhase === 'finished') this.finishedAtMs = now - (from.finishedAgoMs ?? 0);
   }
 
   get isClosed(): boolean {
@@ -166,7 +230,9 @@ export class GameRoom implements Tickable {
     const now = this.opts.clock.now();
     let replacedMemberId: string | null = null;
     const { token } = opts;
-    let seat = token === undefined ? -1 : this.seats.findIndex((s) => s !== null && s.token === token);
+    const presented = token === undefined ? null : hashToken(token);
+    let seat = presented === null ? -1 : this.seats.findIndex((s) => s !== null && s.tokenHash === presented);
+    let issued: string | null = token ?? null;
     if (seat >= 0) {
       const held = this.seats[seat] as SeatState;
       // The same player in a new tab or after a reload: the newest connection wins the seat.
@@ -179,10 +245,11 @@ export class GameRoom implements Tickable {
       held.queue = new InputQueue();
       this.markPresent(held, now);
     } else if (opts.wantsSeat !== false && !this.match && (seat = this.seats.indexOf(null)) >= 0) {
+      issued = this.opts.newToken();
       this.seats[seat] = {
         nickname: opts.nickname,
         playerId: opts.playerId ?? memberId,
-        token: this.opts.newToken(),
+        tokenHash: hashToken(issued),
         memberId,
         heardAtMs: now,
         stalled: false,
@@ -201,7 +268,7 @@ export class GameRoom implements Tickable {
     return {
       ok: true,
       role,
-      token: seat >= 0 ? (this.seats[seat] as SeatState).token : null,
+      token: seat >= 0 ? issued : null,
       replacedMemberId,
     };
   }
@@ -218,7 +285,7 @@ export class GameRoom implements Tickable {
     this.seats[seat] = {
       nickname: opts.nickname,
       playerId: opts.playerId,
-      token,
+      tokenHash: hashToken(token),
       memberId: null,
       heardAtMs: now,
       stalled: false,
@@ -233,10 +300,60 @@ export class GameRoom implements Tickable {
    * Seats a computer player: same seat rules and input path as a person. It is stepped at the start
    * of each of this room's ticks, so its input for a tick is queued before the tick consumes it.
    */
-  joinBot(memberId: string, nickname: string, player: Tickable): JoinOutcome {
+  joinBot(
+    memberId: string,
+    nickname: string,
+    player: Tickable & { readonly level?: ComputerLevel },
+  ): JoinOutcome {
     this.bots.add(memberId);
     this.companions.push(player);
-    return this.join(memberId, { nickname });
+    const outcome = this.join(memberId, { nickname });
+    if (outcome.ok && outcome.role !== 'spectator' && player.level) {
+      this.computer = { seat: outcome.role === 'left' ? 0 : 1, level: player.level };
+    }
+    return outcome;
+  }
+
+  /** A restored room's computer player takes its seat back (see RoomManager.restore). */
+  reattachBot(memberId: string, player: Tickable): void {
+    const c = this.computer;
+    const seat = c ? this.seats[c.seat] : null;
+    if (!c || !seat) throw new Error('this room had no computer player');
+    this.bots.add(memberId);
+    this.companions.push(player);
+    seat.memberId = memberId;
+    this.members.set(memberId, SEAT_ROLES[c.seat] as Role);
+    this.markPresent(seat, this.opts.clock.now());
+    this.rosterChanged(this.opts.clock.now());
+  }
+
+  /** The computer player's seat and level, for a restore. */
+  get computerSeat(): { seat: Seat; level: ComputerLevel } | null {
+    return this.computer;
+  }
+
+  /**
+   * What another node needs to resume this room: the match with its RNG, the resume countdown,
+   * rematch wishes, and the seats with their nicknames and token hashes (never the tokens). Times
+   * are ages: each node's monotonic clock has its own origin.
+   */
+  checkpoint(): RoomCheckpoint {
+    const now = this.opts.clock.now();
+    const seat = (s: SeatState | null): CheckpointSeat | null =>
+      s ? { nickname: s.nickname, playerId: s.playerId, tokenHash: s.tokenHash } : null;
+    return {
+      v: 1,
+      code: this.code,
+      id: this.id,
+      kind: this.kind,
+      match: this.match,
+      resumeTicks: this.resumeTicks,
+      rematch: [this.rematchWanted[0], this.rematchWanted[1]],
+      seats: [seat(this.seats[0]), seat(this.seats[1])],
+      computer: this.computer,
+      ageMs: now - this.createdAtMs,
+      finishedAgoMs: this.currentPhase === 'finished' ? now - this.finishedAtMs : null,
+    };
   }
 
   /** True while this player holds a seat in a match that is not over. */

@@ -5,7 +5,7 @@ import type { RoomDirectory } from '../lobby/room-directory.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from './clock.ts';
 import { ComputerPlayer } from './computer-player.ts';
-import { GameRoom, type RoomKind, type RoomTransport } from './game-room.ts';
+import { GameRoom, type RoomCheckpoint, type RoomKind, type RoomTransport } from './game-room.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Room codes: 12 base64url characters from the OS CSPRNG (72 bits), unguessable by design. */
@@ -26,6 +26,10 @@ export interface RoomManagerDeps {
   /** Public and practice rooms are listed here; private rooms never are. */
   directory: RoomDirectory;
   onRoomClosed?: (room: GameRoom, reason: string) => void;
+  /** A room opened here: created, or restored from another node's checkpoint. */
+  onRoomOpened?: (room: GameRoom) => void;
+  /** Roster, phase or score of a room changed. */
+  onRoomChanged?: (room: GameRoom) => void;
 }
 
 /** The rooms this process owns: creates them, registers them with the scheduler, forgets them on close. */
@@ -71,41 +75,71 @@ export class RoomManager {
     while (this.rooms.has(code)) code = newRoomCode();
     let id = newRoomCode();
     while (this.byId.has(id)) id = newRoomCode();
+    const room = this.open(code, id, kind);
+    this.deps.onRoomOpened?.(room);
+    return room;
+  }
+
+  /**
+   * Resumes a room checkpointed by another node (it died, or handed its rooms over): same code, id
+   * and match, every seat away until its player comes back with the token; a practice room gets its
+   * computer player back. Returns the room already here when there is one.
+   */
+  restore(from: RoomCheckpoint): GameRoom {
+    const existing = this.rooms.get(from.code);
+    if (existing) return existing;
+    const room = this.open(from.code, from.id, from.kind, from);
+    const computer = room.computerSeat;
+    if (computer) {
+      const player = new ComputerPlayer(room, computer.seat, computer.level);
+      room.reattachBot(player.memberId, player);
+    }
+    this.deps.onRoomOpened?.(room);
+    return room;
+  }
+
+  private open(code: string, id: string, kind: RoomKind, from?: RoomCheckpoint): GameRoom {
     const { config, directory } = this.deps;
     const listed = kind !== 'private';
-    const room = new GameRoom({
-      code,
-      id,
-      nodeId: config.nodeId,
-      kind,
-      rules: this.rules,
-      snapshotHz: config.snapshotHz,
-      reconnectGraceMs: config.reconnectGraceMs,
-      stallMs: config.stallMs,
-      joinDeadlineMs: config.privateRoomJoinDeadlineMs,
-      finishedTtlMs: config.finishedRoomTtlMs,
-      clock: this.deps.clock,
-      transport: this.deps.transportFor(code),
-      newSeed: () => randomInt(0, 2 ** 32 - 1),
-      newToken: newSeatToken,
-      onClose: (r, reason) => {
-        this.rooms.delete(r.code);
-        this.byId.delete(r.id);
-        this.deps.scheduler.remove(r);
-        if (listed) directory.remove(r.id);
-        this.deps.onRoomClosed?.(r, reason);
+    const room = new GameRoom(
+      {
+        code,
+        id,
+        nodeId: config.nodeId,
+        kind,
+        rules: this.rules,
+        snapshotHz: config.snapshotHz,
+        reconnectGraceMs: config.reconnectGraceMs,
+        stallMs: config.stallMs,
+        joinDeadlineMs: config.privateRoomJoinDeadlineMs,
+        finishedTtlMs: config.finishedRoomTtlMs,
+        clock: this.deps.clock,
+        transport: this.deps.transportFor(code),
+        newSeed: () => randomInt(0, 2 ** 32 - 1),
+        newToken: newSeatToken,
+        onClose: (r, reason) => {
+          this.rooms.delete(r.code);
+          this.byId.delete(r.id);
+          this.deps.scheduler.remove(r);
+          if (listed) directory.remove(r.id);
+          this.deps.onRoomClosed?.(r, reason);
+        },
+        onChange: (r) => {
+          this.deps.onRoomChanged?.(r);
+          if (!listed || r.isClosed) return;
+          // Finished matches leave the list; a rematch brings the room back.
+          if (r.phase === 'finished') directory.remove(r.id);
+          else directory.upsert(r.listing());
+        },
       },
-      onChange: (r) => {
-        if (!listed || r.isClosed) return;
-        // Finished matches leave the list; a rematch brings the room back.
-        if (r.phase === 'finished') directory.remove(r.id);
-        else directory.upsert(r.listing());
-      },
-    });
+      from,
+    );
     this.rooms.set(code, room);
     this.byId.set(id, room);
     this.deps.scheduler.add(room);
     this.createdTotal += 1;
+    // A restored room is listed at once (its players are on their way back).
+    if (from && listed && room.phase !== 'finished') directory.upsert(room.listing());
     return room;
   }
 

@@ -4,6 +4,7 @@ export const ErrorCode = {
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
   PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
   ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  ROOM_ELSEWHERE: 'ROOM_ELSEWHERE',
   ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
   NOT_IN_ROOM: 'NOT_IN_ROOM',
   NOT_A_PLAYER: 'NOT_A_PLAYER',
@@ -21,6 +22,8 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   UNKNOWN_EVENT: 'No such event.',
   PROTOCOL_MISMATCH: 'Client and server speak different protocol versions; reload the page.',
   ROOM_NOT_FOUND: 'This game does not exist or has expired.',
+  ROOM_ELSEWHERE:
+    'This game runs on another server: reconnect there (the failure names the node) and try again.',
   ALREADY_IN_ROOM: 'You are already in a game; leave it first.',
   NOT_IN_ROOM: 'You are not in a game.',
   NOT_A_PLAYER: 'Only the two players can do that; spectators watch.',

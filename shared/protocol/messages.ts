@@ -77,6 +77,8 @@ export interface Failure {
   ok: false;
   error: ErrorCode;
   message: string;
+  /** ROOM_ELSEWHERE: the node that runs the room (absent: try again shortly, through the balancer). */
+  node?: string;
 }
 export type JoinResult = JoinOk | Failure;
 export type Ack<T> = (result: T) => void;

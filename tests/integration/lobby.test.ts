@@ -113,6 +113,8 @@ describe('lobby over sockets', () => {
     expect(joined.role).toBe('left');
     expect(joined.room.kind).toBe('practice');
     expect(joined.room.players[1]?.nickname).toMatch(/computer/i);
+    // A live client sends its (idle) intents, or the link watch would pause the match.
+    new PlayerBot(player).start();
 
     // The computer follows the ball: its paddle leaves the centre during play.
     await waitForSnapshot(
