@@ -21,6 +21,7 @@ import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
 import { RoomChannels } from './transport/room-channels.ts';
 import type { Cluster } from './cluster/cluster.ts';
+import { attachAdminUi } from './admin-ui.ts';
 import { RoomOwnership } from './cluster/room-ownership.ts';
 
 /** The largest message the protocol needs is a join request (~150 bytes); leave head-room, no more. */
@@ -186,6 +187,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       reply.code(ROOM_CODE_PATTERN.test(req.params.code) ? 200 : 404).sendFile('index.html');
     http.get('/r/:code', page);
     http.get('/w/:code', page);
+  }
+
+  if (config.adminPassword) {
+    await attachAdminUi(http, io, { password: config.adminPassword, nodeId: config.nodeId, cluster });
   }
 
   http.addHook('preClose', async () => {

@@ -3,7 +3,14 @@ import { FIELD_HEIGHT_PX } from '../../shared/constants.ts';
 import type { ComputerLevel, JoinOk, JoinResult, RoomListing } from '../../shared/protocol/messages.ts';
 import { startGame } from './game/start-game.ts';
 import type { FieldFrame } from './game/field-scene.ts';
-import { connect, leaveOnPageHide, reconnectNow, type GameSocket } from './net/connection.ts';
+import {
+  connect,
+  leaveOnPageHide,
+  moveToNode,
+  nodeOf,
+  reconnectNow,
+  type GameSocket,
+} from './net/connection.ts';
 import { MatchSession } from './net/match-session.ts';
 import { Controls } from './ui/controls.ts';
 import { byId, setText, show } from './ui/dom.ts';
@@ -15,6 +22,10 @@ const PLAYER_ID_KEY = 'pong.playerId';
 const seatKey = (code: string) => `pong.seat.${code}`;
 const INVITE_PATH = /^\/r\/([A-Za-z0-9_-]+)\/?$/;
 const WATCH_PATH = /^\/w\/([A-Za-z0-9_-]+)\/?$/;
+/** A room whose owner is being settled (a node died or is handing over) is asked for again this often. */
+const ELSEWHERE_RETRY_MS = 1_000;
+/** …for at most this long (the seat grace is 15 s by default). */
+const ELSEWHERE_RETRY_LIMIT = 20;
 /** How often the link's liveness is checked while in a room (frames stop in a hidden tab; this does not). */
 const LIVENESS_CHECK_MS = 250;
 
@@ -33,7 +44,7 @@ export interface AppOptions {
 }
 
 /** How the current room was entered, so a reconnect can enter it again the same way. */
-type Entry = { by: 'code'; code: string } | { by: 'id'; id: string };
+type Entry = { by: 'code'; code: string } | { by: 'id'; id: string; play?: boolean };
 
 /** The browser's player id: one queue entry and one live seat per player, across tabs. */
 function playerId(): string {
@@ -61,6 +72,11 @@ export class App {
   private livenessTimer: ReturnType<typeof setInterval> | null = null;
   /** The invite code whose seat the invite view offers. */
   private invitedTo: string | null = null;
+  /** A join to send (again) once connected: the room runs on another node, or is being resumed. */
+  private pending: { entry: Entry; nickname?: string; attempts: number } | null = null;
+  private pendingTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The server stopped on purpose: reconnect through the balancer, wherever it sends us. */
+  private restarting = false;
 
   constructor(private readonly opts: AppOptions) {
     this.socket = connect(location.origin, { transport: opts.transport, playerId: playerId() });
@@ -110,11 +126,19 @@ export class App {
   private wireConnection(): void {
     this.socket.on('connect', () => {
       this.renderConnection();
+      this.restarting = false;
+      const pending = this.pending;
+      // Moved to the room's node: send the join that brought us here.
+      if (pending) this.enter(pending.entry, pending.nickname);
       // socket.io reconnected by itself: take the seat back with its token (or watch again).
-      if (this.entry && this.session) this.enter(this.entry);
+      else if (this.entry && this.session) this.enter(this.entry);
       if (this.inLobby) this.subscribeLobby();
     });
-    this.socket.on('disconnect', () => this.renderConnection());
+    this.socket.on('disconnect', (reason) => {
+      this.renderConnection();
+      // A node stopping lets its clients go on purpose; socket.io does not come back by itself then.
+      if (reason === 'io server disconnect' && this.restarting) moveToNode(this.socket, null);
+    });
     this.socket.io.on('reconnect_attempt', () => this.renderConnection());
     this.socket.on('connect_error', (err) => {
       this.renderConnection();
@@ -128,15 +152,19 @@ export class App {
     this.socket.on('lobby:rooms', (rooms) => this.renderRooms(rooms));
     this.socket.on('queue:matched', (res) => {
       show(byId('searching'), false);
-      this.enterMatch(res);
+      if (!res.held) return this.enterMatch(res);
+      // Paired with a player on another node: our seat is held there; go and take it.
+      if (res.code && res.token) localStorage.setItem(seatKey(res.code), res.token);
+      if (res.code) this.follow({ by: 'code', code: res.code }, undefined, res.node ?? null);
     });
     this.socket.on('queue:left', ({ reason }) => {
       show(byId('searching'), false);
       this.banner(reason);
     });
-    this.socket.on('server:restarting', () =>
-      this.banner('The server is restarting; you will be reconnected.'),
-    );
+    this.socket.on('server:restarting', () => {
+      this.restarting = true;
+      this.banner('The server is restarting; you will be reconnected.');
+    });
     this.socket.on('server:error', (e) => console.warn('server error', e.code, e.message));
   }
 
@@ -202,7 +230,7 @@ export class App {
 
   private createPrivate(): void {
     this.socket.emit('room:create', { nickname: this.nick(this.nickname) }, (res: JoinResult) =>
-      this.onJoined(res),
+      res.ok ? this.enterMatch(res) : this.onJoined(res, { by: 'code', code: '' }, undefined),
     );
   }
 
@@ -220,26 +248,48 @@ export class App {
   private practice(): void {
     const level = byId<HTMLSelectElement>('practice-level').value as ComputerLevel;
     this.socket.emit('practice:create', { nickname: this.nick(this.nickname), level }, (res: JoinResult) =>
-      this.onJoined(res),
+      res.ok ? this.enterMatch(res) : this.onJoined(res, { by: 'code', code: '' }, undefined),
     );
   }
 
   private watch(id: string, play: boolean): void {
-    this.socket.emit('room:watch', { id, nickname: this.nick(this.nickname), play }, (res: JoinResult) =>
-      this.onJoined(res),
-    );
+    this.enter({ by: 'id', id, play });
   }
 
   private enter(entry: Entry, nickname = this.nick(this.nickname)): void {
     show(byId('lobby'), false);
-    if (entry.by === 'id') return this.watch(entry.id, false);
+    const answered = (res: JoinResult) => this.onJoined(res, entry, nickname);
+    if (entry.by === 'id') {
+      this.socket.emit('room:watch', { id: entry.id, nickname, play: entry.play === true }, answered);
+      return;
+    }
     const token = localStorage.getItem(seatKey(entry.code)) ?? undefined;
-    this.socket.emit('room:join', { code: entry.code, nickname, token }, (res: JoinResult) =>
-      this.onJoined(res),
-    );
+    this.socket.emit('room:join', { code: entry.code, nickname, token }, answered);
   }
 
-  private onJoined(res: JoinResult): void {
+  /**
+   * The room runs on another node (or is being resumed after one died): reconnect to that node and
+   * join there, or ask again shortly when no node is named or we are already asking that node.
+   */
+  private follow(entry: Entry, nickname: string | undefined, node: string | null): void {
+    const attempts = (this.pending?.attempts ?? 0) + 1;
+    if (attempts > ELSEWHERE_RETRY_LIMIT) {
+      this.pending = null;
+      return this.showError('This game could not be reached; try again from the lobby.');
+    }
+    this.pending = { entry, nickname, attempts };
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = null;
+    if (node && node !== nodeOf(this.socket)) return moveToNode(this.socket, node);
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = null;
+      if (this.socket.connected) this.enter(entry, nickname);
+    }, ELSEWHERE_RETRY_MS);
+  }
+
+  private onJoined(res: JoinResult, entry: Entry, nickname: string | undefined): void {
+    if (!res.ok && res.error === 'ROOM_ELSEWHERE') return this.follow(entry, nickname, res.node ?? null);
+    this.pending = null;
     if (!res.ok) {
       this.leaveMatch();
       return this.showError(res.message);
@@ -248,6 +298,8 @@ export class App {
   }
 
   private enterMatch(res: JoinOk): void {
+    // From now on a reconnect comes back to the room's node (the balancer routes on ?node=).
+    if (res.node && res.node !== nodeOf(this.socket)) this.socket.io.opts.query = { node: res.node };
     this.session?.dispose();
     this.unsubscribeLobby();
     this.entry = res.code ? { by: 'code', code: res.code } : { by: 'id', id: res.room.id };

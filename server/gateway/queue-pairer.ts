@@ -82,6 +82,7 @@ export class QueuePairer implements Tickable {
           token: held.token,
           rules: ctx.rules,
           room: room.info(),
+          held: true,
         },
       };
     });

@@ -19,8 +19,11 @@ import type { RoomManager } from '../rooms/room-manager.ts';
 import type { RoomChannels } from '../transport/room-channels.ts';
 import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
 
+/**
+ * What socket.io keeps per socket (the admin UI shows it; it must hold no null: the UI's proxy
+ * breaks on one). The room a socket is in lives in its Session.
+ */
 export interface SocketData {
-  code: string | null;
   /** The browser's player id from the handshake (one queue entry and one live seat per player). */
   playerId: string;
 }
@@ -70,6 +73,7 @@ export class Session {
   // RATE_LIMITED), and a socket that keeps flooding is disconnected with a reason.
   private readonly bucket: TokenBucket;
   private readonly abuse: TokenBucket;
+  private roomCode: string | null = null;
 
   constructor(
     readonly ctx: GatewayContext,
@@ -79,7 +83,6 @@ export class Session {
     const now = ctx.clock.now();
     this.bucket = new TokenBucket(SOCKET_BURST, SOCKET_MESSAGES_PER_S, now);
     this.abuse = new TokenBucket(SOCKET_ABUSE_DROPS, SOCKET_ABUSE_DROPS / 5, now);
-    socket.data.code = null;
   }
 
   get id(): string {
@@ -90,13 +93,14 @@ export class Session {
     return this.socket.data.playerId;
   }
 
+  /** The code of the room this socket is in. */
   get code(): string | null {
-    return this.socket.data.code;
+    return this.roomCode;
   }
 
   /** The room this socket is in, if it still exists. */
   room(): GameRoom | undefined {
-    const code = this.socket.data.code;
+    const code = this.roomCode;
     return code === null ? undefined : this.ctx.rooms.get(code);
   }
 
@@ -129,7 +133,7 @@ export class Session {
 
   /** Puts this socket into a room's channel. */
   enterChannel(room: GameRoom): void {
-    this.socket.data.code = room.code;
+    this.roomCode = room.code;
     this.ctx.channels.get(room.code)?.add(this.socket);
   }
 
@@ -150,7 +154,7 @@ export class Session {
 
   /** Removes this socket from a room that it is in, and tells it why (room closed, seat taken over). */
   evict(code: string, reason: string): void {
-    if (this.socket.data.code !== code) return;
+    if (this.roomCode !== code) return;
     this.leaveChannel();
     this.socket.emit('room:left', { reason });
   }
@@ -164,9 +168,9 @@ export class Session {
 
   /** Takes this socket out of its room's channel (the room itself is told by the caller). */
   leaveChannel(): void {
-    const code = this.socket.data.code;
+    const code = this.roomCode;
     if (code === null) return;
-    this.socket.data.code = null;
+    this.roomCode = null;
     this.ctx.channels.get(code)?.remove(this.socket);
   }
 }

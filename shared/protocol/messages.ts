@@ -72,6 +72,11 @@ export interface JoinOk {
    * another node reconnects with `?node=` and joins with the code and token.
    */
   node?: string;
+  /**
+   * `queue:matched` only: the seat is held for this player on `node`, where the room runs; the
+   * player is not in it yet. Reconnect there and join with `code` and `token`.
+   */
+  held?: boolean;
 }
 export interface Failure {
   ok: false;

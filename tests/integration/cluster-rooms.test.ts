@@ -13,7 +13,7 @@ import {
   type GameClient,
 } from '../support/client.ts';
 import { createRoom, useTestEnv } from '../support/env.ts';
-import { asPlayer, queueJoin, quickMatch } from '../support/lobby.ts';
+import { asPlayer, queueJoin } from '../support/lobby.ts';
 import { PlayerBot } from '../support/player-bot.ts';
 import { TEST_REDIS_URL, useRedis } from '../support/redis.ts';
 import { pollUntil } from '../support/resilience.ts';
@@ -58,7 +58,13 @@ async function checkpointScores(node: TestServer, roomId: string): Promise<[numb
 
 /** Two quick-matched players and a spectator on node A, playing until a point is scored and checkpointed. */
 async function matchWithAPoint(a: TestServer) {
-  const { left, right, leftJoin, rightJoin } = await quickMatch(env, a, ['Ann', 'Bob']);
+  const [p1, p2] = await Promise.all([env.connected(a), env.connected(a)]);
+  const matched = Promise.all([waitFor(p1, 'queue:matched'), waitFor(p2, 'queue:matched')]);
+  expect(await queueJoin(p1, 'Ann')).toEqual({ ok: true });
+  expect(await queueJoin(p2, 'Bob')).toEqual({ ok: true });
+  const [[j1], [j2]] = await matched;
+  // Equal ratings queued in the same millisecond: either may sit on the left.
+  const [left, leftJoin, right, rightJoin] = j1.role === 'left' ? [p1, j1, p2, j2] : [p2, j2, p1, j1];
   const code = leftJoin.code as string;
   const spectator = await env.connected(a);
   expectJoined(await spectator.timeout(DEFAULT_WAIT_MS).emitWithAck('room:watch', { id: leftJoin.room.id }));
@@ -178,6 +184,8 @@ describe('several nodes on one Redis', () => {
     const owner = forAnn.node === 'node-a' ? a : b;
     const awayJoin = owner === a ? forBob : forAnn;
     expect(awayJoin.code).not.toBeNull();
+    expect(awayJoin.held).toBe(true);
+    expect(owner === a ? forAnn.held : forBob.held).toBeUndefined();
     const moved = await env.connected(owner, asPlayer(owner === a ? 'player-bob-0001' : 'player-ann-0001'));
     const seated = expectJoined(await join(moved, awayJoin.code as string, awayJoin.token ?? undefined));
     expect(seated.role).toBe(awayJoin.role);

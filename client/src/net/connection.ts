@@ -72,9 +72,29 @@ export function leaveOnPageHide(socket: GameSocket, origin: string): void {
   const engine = socket.io.engine as typeof socket.io.engine | undefined;
   if (!engine || !socket.connected) return;
   if (engine.transport.name === 'polling' && engine.id) {
-    const query = `EIO=${ENGINE_PROTOCOL}&transport=polling&sid=${encodeURIComponent(engine.id)}`;
+    const node = nodeOf(socket);
+    const query =
+      `EIO=${ENGINE_PROTOCOL}&transport=polling&sid=${encodeURIComponent(engine.id)}` +
+      (node ? `&node=${encodeURIComponent(node)}` : '');
     navigator.sendBeacon(`${origin}${ENGINE_PATH}?${query}`, ENGINE_CLOSE_PACKET);
   } else {
     engine.close();
   }
+}
+
+/** The node this socket asks the balancer for (`?node=`), or null to go wherever it sends it. */
+export function nodeOf(socket: GameSocket): string | null {
+  const query = socket.io.opts.query as Record<string, string> | undefined;
+  return query?.node ?? null;
+}
+
+/**
+ * Several nodes behind one balancer: reconnects this socket to `node` (the balancer routes on
+ * `?node=`), or through the balancer wherever it sends it (null). The page's `connect` handler then
+ * enters its room again.
+ */
+export function moveToNode(socket: GameSocket, node: string | null): void {
+  socket.io.opts.query = node ? { node } : {};
+  socket.disconnect();
+  socket.connect();
 }
