@@ -7,6 +7,7 @@ import type {
   RulesInfo,
   ServerToClientEvents,
 } from '../../shared/protocol/messages.ts';
+import { DEFAULT_RATING } from '../../shared/constants.ts';
 import type { Intent } from '../../shared/sim/types.ts';
 import type { QueuePairer } from './queue-pairer.ts';
 import type { QuickMatch } from '../lobby/quick-match.ts';
@@ -15,13 +16,24 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { Clock } from '../rooms/clock.ts';
 import type { GameRoom } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import type { Store } from '../store/types.ts';
 import type { RoomChannels } from '../transport/room-channels.ts';
 import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
+
+/** A socket's verified profile (its id is the playerId): what pairing and seating need of it. */
+export interface SessionProfile {
+  id: string;
+  /** As of the handshake, refreshed when the player queues. */
+  rating: number;
+  nickname: string;
+}
 
 export interface SocketData {
   code: string | null;
   /** The browser's player id from the handshake (one queue entry and one live seat per player). */
   playerId: string;
+  /** Set when the handshake proved the profile's secret; null for a guest (or without a store). */
+  profile: SessionProfile | null;
 }
 export type GameServer = Server<
   ClientToServerEvents,
@@ -55,6 +67,8 @@ export interface GatewayContext {
   pairer: QueuePairer;
   /** False once the server is shutting down: no new rooms. */
   accepting: () => boolean;
+  /** Profiles, ratings and match records; null runs every match unrated, without profiles. */
+  store: Store | null;
 }
 
 /**
@@ -89,6 +103,36 @@ export class Session {
 
   get code(): string | null {
     return this.socket.data.code;
+  }
+
+  /** The verified profile's id, or null for a guest. */
+  get profileId(): string | null {
+    return this.socket.data.profile?.id ?? null;
+  }
+
+  /** The rating to pair by: the profile's current one (read again from the store), else DEFAULT_RATING. */
+  async rating(): Promise<number> {
+    const profile = this.socket.data.profile;
+    const { store } = this.ctx;
+    if (!profile || !store) return DEFAULT_RATING;
+    try {
+      const fresh = await store.getProfile(profile.id);
+      if (fresh) profile.rating = fresh.rating;
+    } catch (err) {
+      this.log.warn({ err }, 'could not read the rating; pairing with the last one known');
+    }
+    return profile.rating;
+  }
+
+  /** Keeps the profile's nickname (leaderboard, history) the one the player plays under. */
+  noteNickname(nickname: string | undefined): void {
+    const profile = this.socket.data.profile;
+    const { store } = this.ctx;
+    if (!profile || !store || nickname === undefined || nickname === profile.nickname) return;
+    profile.nickname = nickname;
+    store
+      .renameProfile(profile.id, nickname)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not rename the profile'));
   }
 
   /** The room this socket is in, if it still exists. */

@@ -5,7 +5,7 @@ import type { RoomDirectory } from '../lobby/room-directory.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from './clock.ts';
 import { ComputerPlayer } from './computer-player.ts';
-import { GameRoom, type RoomKind, type RoomTransport } from './game-room.ts';
+import { GameRoom, type MatchEnd, type RoomKind, type RoomTransport } from './game-room.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Room codes: 12 base64url characters from the OS CSPRNG (72 bits), unguessable by design. */
@@ -26,6 +26,8 @@ export interface RoomManagerDeps {
   /** Public and practice rooms are listed here; private rooms never are. */
   directory: RoomDirectory;
   onRoomClosed?: (room: GameRoom, reason: string) => void;
+  /** Every finished match of every room (recorded by the gateway's MatchResults). */
+  onMatchEnd?: (room: GameRoom, end: MatchEnd) => void;
 }
 
 /** The rooms this process owns: creates them, registers them with the scheduler, forgets them on close. */
@@ -95,6 +97,7 @@ export class RoomManager {
         if (listed) directory.remove(r.id);
         this.deps.onRoomClosed?.(r, reason);
       },
+      onMatchEnd: this.deps.onMatchEnd,
       onChange: (r) => {
         if (!listed || r.isClosed) return;
         // Finished matches leave the list; a rematch brings the room back.
