@@ -70,7 +70,7 @@ export interface MatchEnd {
   rules: Rules;
   /** Every step's intents and the live ticks without a step (pauses, resume countdowns). */
   log: InputLog;
-  /** On the room's clock: from the start of the match to the tick that ended it. */
+  /** On the room's clock, whole ms: from the start of the match to the tick that ended it. */
   durationMs: number;
 }
 
@@ -511,7 +511,7 @@ export class GameRoom implements Tickable {
       seed: rec.seed,
       rules: this.opts.rules,
       log: rec.recorder.log(),
-      durationMs: Math.max(0, now - rec.startedAtMs),
+      durationMs: Math.max(0, Math.round(now - rec.startedAtMs)),
     });
   }
 
