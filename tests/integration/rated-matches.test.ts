@@ -322,6 +322,26 @@ describe.each(BACKENDS)('players who come back, on %s', (backend) => {
     expect(guest.connected).toBe(true);
   });
 
+  it('a store that cannot answer the handshake lets the player in as an unrated guest', async () => {
+    const ms = await serverWithStore({}, (inner) => ({
+      ...inner,
+      verifyProfile: () => Promise.reject(new Error('store down')),
+      claimProfile: () => Promise.reject(new Error('store down')),
+    }));
+    const client = await env.connected(ms.server, as(newPlayer()));
+    expect(ms.server.app.io.sockets.sockets.get(client.id as string)?.data.profile).toBeNull();
+    // And a good one is verified: the same server path with a working store sets the profile.
+    await ms.server.close(); // one server at a time on a PGlite DATA_DIR
+    const ok = await serverWithStore();
+    const p = newPlayer();
+    const verified = await env.connected(ok.server, as(p));
+    expect(ok.server.app.io.sockets.sockets.get(verified.id as string)?.data.profile).toEqual({
+      id: p.id,
+      rating: 1500,
+      nickname: 'Player',
+    });
+  });
+
   it('a restart on the same data keeps ratings, history, replays and the profile secrets', async () => {
     const ms = await serverWithStore();
     const [a, b] = [newPlayer(), newPlayer()];
