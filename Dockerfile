@@ -19,7 +19,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Files stay owned by root: the server only reads them.
+# Files stay owned by root: the server only reads them. The one folder it writes is the embedded
+# store's DATA_DIR (./data by default): mount a volume there to keep profiles, ratings and replays.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 ENV PORT=3000
 EXPOSE 3000

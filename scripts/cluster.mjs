@@ -1,6 +1,7 @@
 // `npm run cluster`: CLUSTER_NODES (default 3) game nodes on PORT+1..PORT+N behind HAProxy on PORT
-// (default 3000), all in the foreground. Each node gets NODE_ID=node<i> and REDIS_URL (default the
-// local Redis). Prints the URL to open; on SIGINT/SIGTERM stops every process it started and exits.
+// (default 3000), all in the foreground. Each node gets NODE_ID=node<i>, REDIS_URL (default the
+// local Redis) and DATABASE_URL (default the local PostgreSQL's `postgres` database: nodes share one
+// store, which the embedded PGlite cannot be). Prints the URL to open; on SIGINT/SIGTERM stops every process it started and exits.
 // A node that dies is reported and the rest play on (the balancer routes around it); if the balancer
 // dies, or every node, everything stops. CLUSTER_FROM_SOURCE=1 runs the nodes from source with tsx
 // instead of the build (development and tests).
@@ -36,9 +37,16 @@ if (port + count > 65535) {
   process.exit(2);
 }
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const nodeHost = process.env.CLUSTER_NODE_HOST || '127.0.0.1';
 const bind = process.env.HOST || '0.0.0.0';
 const fromSource = process.env.CLUSTER_FROM_SOURCE === '1';
+
+/** The database's host and name, never its password. */
+function shownDatabase() {
+  const url = new URL(databaseUrl);
+  return `${url.host}${url.pathname}`;
+}
 
 /** Everything started and still running: { name, child }. */
 const running = new Map();
@@ -152,6 +160,7 @@ async function main() {
       HOST: n.host,
       NODE_ID: n.id,
       REDIS_URL: redisUrl,
+      DATABASE_URL: databaseUrl,
     });
     console.log(`cluster: ${n.id} pid ${child.pid} on ${n.host}:${n.port}`);
   }
@@ -165,7 +174,7 @@ async function main() {
   if (stopping) return;
   const shown = bind === '0.0.0.0' || bind === '::' ? 'localhost' : bind;
   console.log(
-    `Pong Arena cluster is running (${count} nodes, Redis ${redisUrl}): open http://${shown}:${port}/`,
+    `Pong Arena cluster is running (${count} nodes, Redis ${redisUrl}, PostgreSQL ${shownDatabase()}): open http://${shown}:${port}/`,
   );
 }
 

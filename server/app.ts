@@ -7,7 +7,9 @@ import { Server } from 'socket.io';
 import * as socketParser from '../shared/codec/socket-parser.ts';
 import { ROOM_CODE_PATTERN } from '../shared/protocol/schemas.ts';
 import type { Config } from './config.ts';
+import { playerRoutes } from './http/player-routes.ts';
 import { roomListResponseSchema } from './http/room-list-schema.ts';
+import { MatchResults } from './gateway/match-results.ts';
 import { attachGateway, evictMembers, type GameServer, type GameSocket } from './gateway/socket-gateway.ts';
 import type { GatewayContext, Session } from './gateway/session.ts';
 import { LobbyPublisher } from './gateway/lobby-publisher.ts';
@@ -19,6 +21,10 @@ import { ServerMetrics } from './metrics.ts';
 import { monotonicClock, type Clock } from './rooms/clock.ts';
 import { RoomManager } from './rooms/room-manager.ts';
 import { Scheduler } from './rooms/scheduler.ts';
+import { storeOptionsFromEnv } from './store/config.ts';
+import { MATCH_ID_PATTERN, PROFILE_ID_PATTERN } from './store/ids.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/types.ts';
 import { RoomChannels } from './transport/room-channels.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import { attachAdminUi } from './admin-ui.ts';
@@ -28,6 +34,8 @@ import { RoomOwnership } from './cluster/room-ownership.ts';
 export const MAX_HTTP_BUFFER_BYTES = 4 * 1024;
 /** On shutdown, how long clients get to collect the restart notice before their connections are cut. */
 export const SHUTDOWN_FLUSH_MS = 2_000;
+/** On shutdown, how long match records still being written may take before the store closes. */
+export const RECORD_FLUSH_MS = 5_000;
 
 export interface App {
   http: FastifyInstance;
@@ -40,6 +48,10 @@ export interface App {
   /** Several nodes: what they share through Redis, and this node's leases on its rooms. */
   cluster: Cluster | null;
   ownership: RoomOwnership | null;
+  /** Profiles, ratings, history and replays; null when built without one. */
+  store: Store | null;
+  /** Records finished matches (null without a store). */
+  matchResults: MatchResults | null;
   /** Stops the game loop, disconnects every client and closes the HTTP server. */
   close(): Promise<void>;
 }
@@ -56,11 +68,18 @@ export interface BuildOptions {
    * adapter, room leases and checkpoints. The app closes it on shutdown.
    */
   cluster?: Cluster;
+  /**
+   * The store for profiles, ratings and replays, closed with the app. Undefined opens one from the
+   * environment (storeOptionsFromEnv: PGlite under DATA_DIR, or DATABASE_URL); null runs without
+   * one: no profiles, every match unrated and unrecorded.
+   */
+  store?: Store | null;
 }
 
 /** Builds the whole server without listening: fastify, socket.io on the same port, rooms, loop. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<App> {
   const clock = opts.clock ?? monotonicClock;
+  const store = opts.store === undefined ? await openStore(storeOptionsFromEnv(process.env)) : opts.store;
   const http = Fastify({ logger: { level: config.logLevel }, forceCloseConnections: true });
   const io: GameServer = new Server(http.server, {
     parser: socketParser,
@@ -97,6 +116,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     },
     onWriteError: (socketId, err) => http.log.warn({ err, socketId }, 'snapshot write failed'),
   });
+  const matchResults = store
+    ? new MatchResults({
+        store,
+        log: http.log,
+        // The room's members on this node, which is where they all are.
+        emit: (code, result) => io.local.to(`room:${code}`).emit('match:result', result),
+      })
+    : null;
   const rooms = new RoomManager({
     config,
     clock,
@@ -110,6 +137,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     },
     onRoomOpened: (room) => ownership?.opened(room),
     onRoomChanged: (room) => ownership?.changed(room),
+    onMatchEnd: matchResults ? (room, end) => matchResults.matchEnded(room, end) : undefined,
   });
   if (cluster) {
     ownership = new RoomOwnership({
@@ -140,6 +168,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     ownership,
     // A node whose Redis is away keeps its matches playing but takes no new rooms.
     accepting: () => accepting && (ownership?.reachable ?? true),
+    store,
   };
   attachGateway(ctx);
   scheduler.add(ctx.pairer);
@@ -165,6 +194,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     }),
   );
 
+  if (store) await http.register(playerRoutes, { store });
+
   http.get('/healthz', async (_req, reply) => {
     // A draining node answers 503 so the balancer stops sending it new connections.
     if (!accepting) reply.code(503);
@@ -187,6 +218,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       reply.code(ROOM_CODE_PATTERN.test(req.params.code) ? 200 : 404).sendFile('index.html');
     http.get('/r/:code', page);
     http.get('/w/:code', page);
+    // The leaderboard, profile and replay pages are client routes too.
+    const idPage =
+      (pattern: RegExp) => (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
+        reply.code(pattern.test(req.params.id) ? 200 : 404).sendFile('index.html');
+    http.get('/leaderboard', (_req, reply) => reply.sendFile('index.html'));
+    http.get('/players/:id', idPage(PROFILE_ID_PATTERN));
+    http.get('/replay/:id', idPage(MATCH_ID_PATTERN));
   }
 
   if (config.adminPassword) {
@@ -216,6 +254,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     ]);
     clearTimeout(timer);
     io.engine.close();
+    // The loop has stopped, so no match can end any more: what was ended is written before the store closes.
+    await matchResults?.flush(RECORD_FLUSH_MS);
+  });
+  // After the HTTP server has stopped answering (player routes read the store).
+  http.addHook('onClose', async () => {
+    await store?.close();
   });
 
   if (opts.autoStart !== false) scheduler.start();
@@ -229,6 +273,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     metrics: metrics,
     cluster,
     ownership,
+    store,
+    matchResults,
     close: async () => {
       await http.close();
       await cluster?.close();

@@ -252,7 +252,7 @@ export async function runCondition(
     clientDir: null,
     logLevel: 'silent',
   };
-  const app = await buildApp(config);
+  const app = await buildApp(config, { store: null });
   const cleanups: (() => unknown)[] = [() => app.close()];
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   try {

@@ -52,9 +52,11 @@ export function seat(session: Session, room: GameRoom, opts: SeatOptions): JoinO
     nickname: opts.nickname ?? DEFAULT_NICKNAME,
     token: opts.token,
     playerId: session.playerId,
+    profileId: session.profileId,
     wantsSeat: opts.wantsSeat,
   });
   if (!outcome.ok) return failure(ctx.metrics, outcome.error);
+  if (outcome.role !== 'spectator') session.noteNickname(opts.nickname);
   if (outcome.replacedMemberId) {
     const previous = ctx.sessions.get(outcome.replacedMemberId);
     previous?.evict(room.code, 'Your seat was taken over by a newer tab.');
@@ -215,10 +217,14 @@ export const handlers: HandlerTable = {
         return failure(ctx.metrics, ErrorCode.ALREADY_IN_ROOM);
       }
       if (!ctx.accepting()) return failure(ctx.metrics, ErrorCode.SERVER_SHUTTING_DOWN);
+      // Paired by rating: a profile's current one, DEFAULT_RATING for a guest.
+      const rating = await session.rating();
+      if (!session.socket.connected) return failure(ctx.metrics, ErrorCode.NOT_QUEUED);
       const replaced = await ctx.quickMatch.join({
         playerId: session.playerId,
         socketId: session.id,
         nickname: req.nickname ?? DEFAULT_NICKNAME,
+        rating,
       });
       if (replaced && replaced.socketId !== session.id) {
         // The other tab may be on another node: the adapter delivers to it wherever it is.

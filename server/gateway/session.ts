@@ -7,6 +7,7 @@ import type {
   RulesInfo,
   ServerToClientEvents,
 } from '../../shared/protocol/messages.ts';
+import { DEFAULT_RATING } from '../../shared/constants.ts';
 import type { Intent } from '../../shared/sim/types.ts';
 import type { QueuePairer } from './queue-pairer.ts';
 import type { RoomOwnership } from '../cluster/room-ownership.ts';
@@ -16,8 +17,17 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { Clock } from '../rooms/clock.ts';
 import type { GameRoom } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
+import type { Store } from '../store/types.ts';
 import type { RoomChannels } from '../transport/room-channels.ts';
 import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } from './rate-limiter.ts';
+
+/** A socket's verified profile (its id is the playerId): what pairing and seating need of it. */
+export interface SessionProfile {
+  id: string;
+  /** As of the handshake, refreshed when the player queues. */
+  rating: number;
+  nickname: string;
+}
 
 /**
  * What socket.io keeps per socket (the admin UI shows it; it must hold no null: the UI's proxy
@@ -26,6 +36,8 @@ import { SOCKET_ABUSE_DROPS, SOCKET_BURST, SOCKET_MESSAGES_PER_S, TokenBucket } 
 export interface SocketData {
   /** The browser's player id from the handshake (one queue entry and one live seat per player). */
   playerId: string;
+  /** Set when the handshake proved the profile's secret; absent for a guest (or without a store). */
+  profile?: SessionProfile;
 }
 export type GameServer = Server<
   ClientToServerEvents,
@@ -61,6 +73,8 @@ export interface GatewayContext {
   ownership: RoomOwnership | null;
   /** False once the server is shutting down: no new rooms. */
   accepting: () => boolean;
+  /** Profiles, ratings and match records; null runs every match unrated, without profiles. */
+  store: Store | null;
 }
 
 /**
@@ -96,6 +110,36 @@ export class Session {
   /** The code of the room this socket is in. */
   get code(): string | null {
     return this.roomCode;
+  }
+
+  /** The verified profile's id, or null for a guest. */
+  get profileId(): string | null {
+    return this.socket.data.profile?.id ?? null;
+  }
+
+  /** The rating to pair by: the profile's current one (read again from the store), else DEFAULT_RATING. */
+  async rating(): Promise<number> {
+    const profile = this.socket.data.profile;
+    const { store } = this.ctx;
+    if (!profile || !store) return DEFAULT_RATING;
+    try {
+      const fresh = await store.getProfile(profile.id);
+      if (fresh) profile.rating = fresh.rating;
+    } catch (err) {
+      this.log.warn({ err }, 'could not read the rating; pairing with the last one known');
+    }
+    return profile.rating;
+  }
+
+  /** Keeps the profile's nickname (leaderboard, history) the one the player plays under. */
+  noteNickname(nickname: string | undefined): void {
+    const profile = this.socket.data.profile;
+    const { store } = this.ctx;
+    if (!profile || !store || nickname === undefined || nickname === profile.nickname) return;
+    profile.nickname = nickname;
+    store
+      .renameProfile(profile.id, nickname)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not rename the profile'));
   }
 
   /** The room this socket is in, if it still exists. */

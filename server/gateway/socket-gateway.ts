@@ -12,6 +12,7 @@ import type { Intent } from '../../shared/sim/types.ts';
 import type { GameRoom } from '../rooms/game-room.ts';
 import { interceptInputFrames } from '../transport/input-frames.ts';
 import { handlers } from './handlers.ts';
+import { checkProfile } from './profile-auth.ts';
 import { Session, type AckFn, type GameSocket, type GatewayContext } from './session.ts';
 
 export type { GameServer, GameSocket, SocketData } from './session.ts';
@@ -104,7 +105,22 @@ export function attachGateway(ctx: GatewayContext): void {
       return;
     }
     socket.data.playerId = auth.data.playerId ?? socket.id;
-    next();
+    const { playerId, secret } = auth.data;
+    // Without a secret (or a store) the socket plays as an unrated guest, as before profiles.
+    if (!ctx.store || playerId === undefined || secret === undefined) return next();
+    checkProfile(ctx.store, playerId, secret, ctx.log).then(
+      (check) => {
+        if (!check.bad) {
+          if (check.profile) socket.data.profile = check.profile;
+          return next();
+        }
+        metrics.rejected.inc({ code: ErrorCode.BAD_CREDENTIALS });
+        const err = new Error(ErrorCode.BAD_CREDENTIALS) as Error & { data?: unknown };
+        err.data = errorPayload(ErrorCode.BAD_CREDENTIALS);
+        next(err);
+      },
+      (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+    );
   });
 
   io.on('connection', (socket: GameSocket) => {

@@ -11,8 +11,10 @@ import type {
   RoomListing,
   RoomPhase,
 } from '../../shared/protocol/messages.ts';
+import { InputRecorder, type Forfeit, type InputLog } from '../../shared/replay/input-log.ts';
 import { countdownTicks, createMatch, step } from '../../shared/sim/step.ts';
 import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
+import { newMatchId } from '../store/ids.ts';
 import type { Clock } from './clock.ts';
 import { InputQueue } from './input-queue.ts';
 import type { Tickable } from './scheduler.ts';
@@ -51,6 +53,36 @@ export interface GameRoomOptions {
   onClose: (room: GameRoom, reason: string) => void;
   /** Roster, phase or score changed (feeds the lobby directory). */
   onChange?: (room: GameRoom) => void;
+  /** A match ended (on points or by a forfeit), in the tick that ended it: must not block. */
+  onMatchEnd?: (room: GameRoom, end: MatchEnd) => void;
+  /** One id per match (a rematch is a new match); newMatchId() by default. */
+  newMatchId?: () => string;
+}
+
+/** A finished match as its room played it: enough to record it and to replay it exactly. */
+export interface MatchEnd {
+  matchId: string;
+  kind: RoomKind;
+  /** Per seat: the profile that played it (null for a guest or a computer player). */
+  players: [{ profileId: string | null; nickname: string }, { profileId: string | null; nickname: string }];
+  scores: [number, number];
+  winner: Seat;
+  forfeit: Forfeit | null;
+  seed: number;
+  rules: Rules;
+  /** Every step's intents and the live ticks without a step (pauses, resume countdowns). */
+  log: InputLog;
+  /** On the room's clock, whole ms: from the start of the match to the tick that ended it. */
+  durationMs: number;
+}
+
+/** The match being played, as it is recorded. */
+interface Recording {
+  id: string;
+  seed: number;
+  recorder: InputRecorder;
+  startedAtMs: number;
+  forfeit: Forfeit | null;
 }
 
 /** How a member enters a room. */
@@ -62,6 +94,8 @@ export interface JoinOptions {
   playerId?: string;
   /** False to watch even when a seat is free. */
   wantsSeat?: boolean;
+  /** The player's verified profile (its id is the playerId); rated matches need one on each seat. */
+  profileId?: string | null;
 }
 
 interface SeatState {
@@ -70,6 +104,8 @@ interface SeatState {
   playerId: string;
   /** SHA-256 of the seat token: the room (and its checkpoints) never keeps the token itself. */
   tokenHash: string;
+  /** The seat's verified profile (same id as playerId), null for a guest or a computer player. */
+  profileId: string | null;
   /** null while the player is disconnected and the seat is held for them. */
   memberId: string | null;
   /** When the seat's member was last heard from (any message). */
@@ -84,6 +120,7 @@ interface SeatState {
 interface CheckpointSeat {
   nickname: string;
   playerId: string;
+  profileId: string | null;
   tokenHash: string;
 }
 
@@ -98,6 +135,14 @@ export interface RoomCheckpoint {
   rematch: [boolean, boolean];
   seats: [CheckpointSeat | null, CheckpointSeat | null];
   computer: { seat: Seat; level: ComputerLevel } | null;
+  /** The match's replay so far, so a resumed match still records (and replays) whole. */
+  recording: {
+    id: string;
+    seed: number;
+    log: InputLog;
+    startedAgoMs: number;
+    forfeit: Forfeit | null;
+  } | null;
   ageMs: number;
   finishedAgoMs: number | null;
 }
@@ -151,6 +196,8 @@ export class GameRoom implements Tickable {
   private computer: { seat: Seat; level: ComputerLevel } | null = null;
   /** Things stepped at the start of this room's tick (its computer player), released with the room. */
   private readonly companions: Tickable[] = [];
+  /** The match in play, recorded for its replay; null between matches. */
+  private recording: Recording | null = null;
 
   constructor(
     private readonly opts: GameRoomOptions,
@@ -178,11 +225,20 @@ export class GameRoom implements Tickable {
     this.resumeTicks = from.resumeTicks;
     this.rematchWanted = [from.rematch[0], from.rematch[1]];
     this.computer = from.computer;
+    const rec = from.recording;
+    this.recording = rec && {
+      id: rec.id,
+      seed: rec.seed,
+      recorder: InputRecorder.resume(rec.log),
+      startedAtMs: now - rec.startedAgoMs,
+      forfeit: rec.forfeit,
+    };
     for (const i of SEATS) {
       const c = from.seats[i];
       this.seats[i] = c && {
         nickname: c.nickname,
         playerId: c.playerId,
+        profileId: c.profileId,
         tokenHash: c.tokenHash,
         memberId: null,
         heardAtMs: now,
@@ -243,6 +299,8 @@ export class GameRoom implements Tickable {
       }
       held.memberId = memberId;
       held.queue = new InputQueue();
+      // A seat held for a player paired on another node learns its profile when they take it.
+      if (opts.profileId && opts.profileId === held.playerId) held.profileId = opts.profileId;
       this.markPresent(held, now);
     } else if (opts.wantsSeat !== false && !this.match && (seat = this.seats.indexOf(null)) >= 0) {
       issued = this.opts.newToken();
@@ -250,6 +308,7 @@ export class GameRoom implements Tickable {
         nickname: opts.nickname,
         playerId: opts.playerId ?? memberId,
         tokenHash: hashToken(issued),
+        profileId: opts.profileId ?? null,
         memberId,
         heardAtMs: now,
         stalled: false,
@@ -277,7 +336,10 @@ export class GameRoom implements Tickable {
    * Holds a free seat for a player who is not connected here yet (quick match paired them from
    * another node): they take it with the token, as after a drop, within the reconnect grace.
    */
-  hold(opts: { nickname: string; playerId: string }): { role: Role; token: string } {
+  hold(opts: { nickname: string; playerId: string; profileId?: string | null }): {
+    role: Role;
+    token: string;
+  } {
     const seat = this.seats.indexOf(null);
     if (this.closed || this.match || seat < 0) throw new Error('no free seat to hold');
     const now = this.opts.clock.now();
@@ -286,6 +348,7 @@ export class GameRoom implements Tickable {
       nickname: opts.nickname,
       playerId: opts.playerId,
       tokenHash: hashToken(token),
+      profileId: opts.profileId ?? null,
       memberId: null,
       heardAtMs: now,
       stalled: false,
@@ -340,7 +403,10 @@ export class GameRoom implements Tickable {
   checkpoint(): RoomCheckpoint {
     const now = this.opts.clock.now();
     const seat = (s: SeatState | null): CheckpointSeat | null =>
-      s ? { nickname: s.nickname, playerId: s.playerId, tokenHash: s.tokenHash } : null;
+      s
+        ? { nickname: s.nickname, playerId: s.playerId, profileId: s.profileId, tokenHash: s.tokenHash }
+        : null;
+    const rec = this.recording;
     return {
       v: 1,
       code: this.code,
@@ -351,6 +417,13 @@ export class GameRoom implements Tickable {
       rematch: [this.rematchWanted[0], this.rematchWanted[1]],
       seats: [seat(this.seats[0]), seat(this.seats[1])],
       computer: this.computer,
+      recording: rec && {
+        id: rec.id,
+        seed: rec.seed,
+        log: rec.recorder.log(),
+        startedAgoMs: now - rec.startedAtMs,
+        forfeit: rec.forfeit,
+      },
       ageMs: now - this.createdAtMs,
       finishedAgoMs: this.currentPhase === 'finished' ? now - this.finishedAtMs : null,
     };
@@ -412,7 +485,15 @@ export class GameRoom implements Tickable {
 
   /** A new match (the first, or a rematch): both players count as heard from now. */
   private startMatch(now: number): void {
-    this.match = createMatch(this.opts.newSeed(), this.opts.rules);
+    const seed = this.opts.newSeed();
+    this.match = createMatch(seed, this.opts.rules);
+    this.recording = {
+      id: (this.opts.newMatchId ?? newMatchId)(),
+      seed,
+      recorder: new InputRecorder(),
+      startedAtMs: now,
+      forfeit: null,
+    };
     this.resumeTicks = 0;
     for (const s of this.seats) {
       if (!s) continue;
@@ -522,8 +603,10 @@ export class GameRoom implements Tickable {
       if (!isAway(seat) || now - seat.awaySinceMs < this.opts.reconnectGraceMs) continue;
       if (this.match && this.match.phase !== 'finished') {
         // The absent player forfeits; the score stays as it was.
+        if (this.recording) this.recording.forfeit = { seat: i, atStep: this.recording.recorder.steps };
         this.match = { ...this.match, phase: 'finished', winner: i === 0 ? 1 : 0, countdownTicks: 0 };
         this.settle(now);
+        this.endMatch(now);
       } else if (!this.match && seat.memberId === null) {
         this.seats[i] = null;
         this.rosterChanged(now);
@@ -540,13 +623,41 @@ export class GameRoom implements Tickable {
         this.resumeTicks -= 1;
         q0.drain();
         q1.drain();
+        this.recording?.recorder.idle();
       } else {
-        this.match = step(this.match, [q0.next(), q1.next()], this.opts.rules);
+        const left = q0.next();
+        const right = q1.next();
+        this.recording?.recorder.record(left, right);
+        this.match = step(this.match, [left, right], this.opts.rules);
+        if (this.match.phase === 'finished') this.endMatch(this.lastTickMs);
       }
     } else {
+      // A live match that does not step (a seat is away) still has this tick in its replay.
+      if (phase === 'paused') this.recording?.recorder.idle();
       q0?.drain();
       q1?.drain();
     }
+  }
+
+  /** Hands the finished match to onMatchEnd (which records it without blocking this tick). */
+  private endMatch(now: number): void {
+    const rec = this.recording;
+    const m = this.match;
+    this.recording = null;
+    if (!rec || !m || m.winner === null) return;
+    const seat = (s: SeatState | null) => ({ profileId: s?.profileId ?? null, nickname: s?.nickname ?? '' });
+    this.opts.onMatchEnd?.(this, {
+      matchId: rec.id,
+      kind: this.kind,
+      players: [seat(this.seats[0]), seat(this.seats[1])],
+      scores: [m.scores[0], m.scores[1]],
+      winner: m.winner,
+      forfeit: rec.forfeit,
+      seed: rec.seed,
+      rules: this.opts.rules,
+      log: rec.recorder.log(),
+      durationMs: Math.max(0, Math.round(now - rec.startedAtMs)),
+    });
   }
 
   /** Scores only ever grow within a match and start at 0:0 in a new one: their sum tells a change. */

@@ -5,7 +5,13 @@ import type { RoomDirectory } from '../lobby/room-directory.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from './clock.ts';
 import { ComputerPlayer } from './computer-player.ts';
-import { GameRoom, type RoomCheckpoint, type RoomKind, type RoomTransport } from './game-room.ts';
+import {
+  GameRoom,
+  type MatchEnd,
+  type RoomCheckpoint,
+  type RoomKind,
+  type RoomTransport,
+} from './game-room.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Room codes: 12 base64url characters from the OS CSPRNG (72 bits), unguessable by design. */
@@ -30,6 +36,8 @@ export interface RoomManagerDeps {
   onRoomOpened?: (room: GameRoom) => void;
   /** Roster, phase or score of a room changed. */
   onRoomChanged?: (room: GameRoom) => void;
+  /** Every finished match of every room (recorded by the gateway's MatchResults). */
+  onMatchEnd?: (room: GameRoom, end: MatchEnd) => void;
 }
 
 /** The rooms this process owns: creates them, registers them with the scheduler, forgets them on close. */
@@ -124,6 +132,7 @@ export class RoomManager {
           if (listed) directory.remove(r.id);
           this.deps.onRoomClosed?.(r, reason);
         },
+        onMatchEnd: this.deps.onMatchEnd,
         onChange: (r) => {
           this.deps.onRoomChanged?.(r);
           if (!listed || r.isClosed) return;

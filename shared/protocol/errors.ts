@@ -3,6 +3,7 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
   PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  BAD_CREDENTIALS: 'BAD_CREDENTIALS',
   ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
   ROOM_ELSEWHERE: 'ROOM_ELSEWHERE',
   ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
@@ -21,6 +22,7 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'The message did not match its schema.',
   UNKNOWN_EVENT: 'No such event.',
   PROTOCOL_MISMATCH: 'Client and server speak different protocol versions; reload the page.',
+  BAD_CREDENTIALS: 'This player id belongs to another profile; start a new profile and reconnect.',
   ROOM_NOT_FOUND: 'This game does not exist or has expired.',
   ROOM_ELSEWHERE:
     'This game runs on another server: reconnect there (the failure names the node) and try again.',

@@ -78,6 +78,24 @@ export interface JoinOk {
    */
   held?: boolean;
 }
+/** A seat's rating after a rated match: the new rating and the change, rounded (e.g. +12). */
+export interface SeatRating {
+  rating: number;
+  delta: number;
+}
+
+/** A finished match as recorded: sent to every member of its room once the store has it. */
+export interface MatchResult {
+  /** The replay's id: GET /api/matches/<matchId>, page /replay/<matchId>. */
+  matchId: string;
+  /** True when the ratings moved (a quick match between two profiles). */
+  rated: boolean;
+  scores: [number, number];
+  winner: 'left' | 'right';
+  /** Per seat (left, right); null for an unrated seat or an unrated match. */
+  ratings: [SeatRating | null, SeatRating | null];
+}
+
 export interface Failure {
   ok: false;
   error: ErrorCode;
@@ -120,6 +138,8 @@ export interface ServerToClientEvents {
   'queue:matched': (join: JoinOk) => void;
   /** The socket's queue entry was dropped (the same player queued from another tab). */
   'queue:left': (info: { reason: string }) => void;
+  /** The room's last match is recorded (its replay exists); rated ones carry the rating changes. */
+  'match:result': (result: MatchResult) => void;
 }
 
 /** Every event a client may send: a Record so the compiler flags an event missing here. */
@@ -150,6 +170,7 @@ const SERVER_EVENT_NAMES: Readonly<Record<keyof ServerToClientEvents, true>> = {
   'lobby:rooms': true,
   'queue:matched': true,
   'queue:left': true,
+  'match:result': true,
 };
 /** The events of ServerToClientEvents at run time (the protocol doc is checked against it). */
 export const SERVER_EVENTS: ReadonlySet<string> = new Set(Object.keys(SERVER_EVENT_NAMES));

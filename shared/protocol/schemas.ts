@@ -59,13 +59,19 @@ export const practiceSchema = z.strictObject({
 });
 export type PracticeRequest = z.input<typeof practiceSchema>;
 
-/** Handshake auth: protocol version and the browser's player id (one queue entry per player). */
+/**
+ * Handshake auth: protocol version, the browser's player id (one queue entry per player) and, for a
+ * profile, its secret (256 random bits as base64url): with both, the player id is the profile's id.
+ */
 export const handshakeSchema = z.object({
   v: z.number(),
   playerId: z
     .string()
     .regex(/^[A-Za-z0-9_-]{8,64}$/)
     .optional(),
+  // Its shape (43 base64url characters) is checked by the gateway: a bad one is BAD_CREDENTIALS, so
+  // the client starts a new profile rather than reloading for a protocol mismatch.
+  secret: z.string().max(128).optional(),
 });
 
 /**

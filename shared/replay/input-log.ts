@@ -32,6 +32,16 @@ export class InputRecorder {
   private readonly runs: [number[], number[]] = [[], []];
   private readonly idleSpans: number[] = [];
 
+  /** Goes on recording a log made elsewhere (a match resumed on another node from its checkpoint). */
+  static resume(log: InputLog): InputRecorder {
+    const r = new InputRecorder();
+    r.stepCount = log.steps;
+    r.runs[0].push(...log.runs[0]);
+    r.runs[1].push(...log.runs[1]);
+    r.idleSpans.push(...log.idle);
+    return r;
+  }
+
   get steps(): number {
     return this.stepCount;
   }

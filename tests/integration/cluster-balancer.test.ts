@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterNodes, renderHaproxyConfig } from '../../deploy/haproxy-config.mjs';
 import { closeClient, connected, roundTrip } from '../support/client.ts';
 import { eventually } from '../support/redis.ts';
+import { makeStoreTarget, type StoreTarget } from '../support/store.ts';
 
 const NODES = 3;
 
@@ -46,7 +47,7 @@ interface Cluster {
 }
 
 /** `npm run cluster`, from source, on free ports; resolves once it prints its URL. */
-async function startCluster(): Promise<Cluster> {
+async function startCluster(databaseUrl: string): Promise<Cluster> {
   const port = await freeBasePort();
   const child = spawn(process.execPath, ['scripts/cluster.mjs'], {
     env: {
@@ -55,6 +56,8 @@ async function startCluster(): Promise<Cluster> {
       CLUSTER_NODES: String(NODES),
       CLUSTER_FROM_SOURCE: '1',
       LOG_LEVEL: 'warn',
+      // The nodes share one store: a throwaway database of the test PostgreSQL.
+      DATABASE_URL: databaseUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,15 +86,18 @@ async function get(cluster: Cluster, path: string, headers: Record<string, strin
 
 describe('npm run cluster: 3 nodes behind HAProxy', () => {
   let cluster: Cluster;
+  let database: StoreTarget;
 
   beforeAll(async () => {
-    cluster = await startCluster();
+    database = await makeStoreTarget('postgres');
+    cluster = await startCluster(database.options.databaseUrl as string);
   }, 90_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     // Only when a test failed before the SIGTERM test: leave nothing behind.
     if (cluster && cluster.child.exitCode === null) cluster.child.kill('SIGKILL');
     for (const pid of cluster?.pids.values() ?? []) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await database?.cleanup();
   });
 
   it('serves /healthz through the balancer, routes ?node= to that node and sticks by cookie', async () => {

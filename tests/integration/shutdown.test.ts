@@ -44,6 +44,8 @@ async function spawnServer(): Promise<ServerProcess> {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       CLIENT_DIR: clientDir,
+      // The embedded store's files, thrown away with the test (never the repository's ./data).
+      DATA_DIR: join(clientDir, 'data'),
       POINTS_TO_WIN: '11',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

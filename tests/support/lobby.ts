@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { expect } from 'vitest';
+import type { BuildOptions } from '../../server/app.ts';
 import type { Config } from '../../server/config.ts';
 import { ManualClock } from '../../server/rooms/clock.ts';
 import type { GameRoom } from '../../server/rooms/game-room.ts';
@@ -150,11 +151,15 @@ export interface ManualServer {
 export async function startManualServer(
   env: TestEnv,
   overrides: Partial<Config> = {},
+  opts: Omit<BuildOptions, 'clock' | 'autoStart'> = {},
 ): Promise<ManualServer> {
   const clock = new ManualClock(1_000);
   // Ticks run back to back here, with no chance for a client's input to arrive between them, so
   // the link watch (a player silent for stallMs is stalled) is off unless a test asks for it.
-  const server = await env.startServer({ stallMs: 600_000, ...overrides }, { clock, autoStart: false });
+  const server = await env.startServer(
+    { stallMs: 600_000, ...overrides },
+    { ...opts, clock, autoStart: false },
+  );
   const periodMs = 1000 / server.config.tickHz;
   const runTicks = (n: number) => {
     for (let i = 0; i < n; i += 1) {

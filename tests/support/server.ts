@@ -28,13 +28,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Builds the real app and listens on an ephemeral port of the loopback interface. */
+/**
+ * Builds the real app and listens on an ephemeral port of the loopback interface. Without a store
+ * unless `opts.store` gives one (the app then closes it): most tests need no profiles, and a
+ * store costs a worker and a database per server.
+ */
 export async function startServer(
   overrides: Partial<Config> = {},
   opts: BuildOptions = {},
 ): Promise<TestServer> {
   const config: Config = { ...TEST_CONFIG, ...overrides };
-  const app = await buildApp(config, opts);
+  const app = await buildApp(config, { store: null, ...opts });
   await app.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.http.server.address() as AddressInfo;
   let closed: Promise<void> | null = null;
