@@ -79,6 +79,23 @@ export interface Failure {
   message: string;
 }
 export type JoinResult = JoinOk | Failure;
+
+/** A seat's new rating after a rated match, and the change (rounded to an integer) that led to it. */
+export interface SeatRating {
+  rating: number;
+  delta: number;
+}
+
+/** Sent to every member of a room once its finished match is recorded (players and spectators). */
+export interface MatchResult {
+  /** Its replay is at /replay/<matchId> (GET /api/matches/<matchId>). */
+  matchId: string;
+  rated: boolean;
+  scores: [number, number];
+  winner: 'left' | 'right';
+  /** Per seat (left, right): null for an unrated seat or an unrated match. */
+  ratings: [SeatRating | null, SeatRating | null];
+}
 export type Ack<T> = (result: T) => void;
 
 export interface ClientToServerEvents {
@@ -113,6 +130,8 @@ export interface ServerToClientEvents {
   'queue:matched': (join: JoinOk) => void;
   /** The socket's queue entry was dropped (the same player queued from another tab). */
   'queue:left': (info: { reason: string }) => void;
+  /** The room's finished match was recorded: the rating changes and the replay's id. */
+  'match:result': (result: MatchResult) => void;
 }
 
 /** Every event a client may send: a Record so the compiler flags an event missing here. */
@@ -143,6 +162,7 @@ const SERVER_EVENT_NAMES: Readonly<Record<keyof ServerToClientEvents, true>> = {
   'lobby:rooms': true,
   'queue:matched': true,
   'queue:left': true,
+  'match:result': true,
 };
 /** The events of ServerToClientEvents at run time (the protocol doc is checked against it). */
 export const SERVER_EVENTS: ReadonlySet<string> = new Set(Object.keys(SERVER_EVENT_NAMES));
