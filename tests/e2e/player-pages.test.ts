@@ -224,6 +224,24 @@ describe('replay', () => {
     await page.getByTestId('replay-play').click();
     await waitForText(page, 'replay-status', /^finished$/);
     expect(await textOf(page, 'replay-score-left')).toBe(String(played.final.scores[0]));
+
+    // Play again starts over at 1×; dragging the bar holds the replay, and letting go plays on
+    // from where it was dropped.
+    await page.getByTestId('replay-speed').selectOption('1');
+    await page.getByTestId('replay-play').click();
+    await waitForText(page, 'replay-status', /^playing$/);
+    const box = await seek.boundingBox();
+    if (!box) throw new Error('the seek bar is not laid out');
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.1, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+    await waitForText(page, 'replay-status', /^paused$/);
+    await page.mouse.up();
+    await waitForText(page, 'replay-status', /^playing$/);
+    const at = Number(await seek.inputValue()) / Number(max);
+    expect(at).toBeGreaterThan(0.5);
+    expect(at).toBeLessThan(0.75);
   });
 
   test('an unknown match says there is no such match', async () => {

@@ -2,12 +2,7 @@ import { base64urlToBytes } from '../../../shared/replay/base64url.ts';
 import { decodeInputLog } from '../../../shared/replay/log-codec.ts';
 import type { FieldFrame } from '../game/field-scene.ts';
 import { startGame } from '../game/start-game.ts';
-import {
-  REPLAY_SPEEDS,
-  ReplayPlayer,
-  type RecordedMatch,
-  type ReplaySpeed,
-} from '../replay/replay-player.ts';
+import { REPLAY_SPEEDS, ReplayPlayer, type RecordedMatch } from '../replay/replay-player.ts';
 import { byId, setText } from '../ui/dom.ts';
 import { getJson, matchUrl, type MatchBody } from './api.ts';
 import { formatDate, formatDuration } from './format.ts';
@@ -85,21 +80,24 @@ class ReplayView {
       player.pause(performance.now());
     });
     seek.addEventListener('input', () => player.seek(seek.valueAsNumber, performance.now()));
-    seek.addEventListener('change', () => {
+    // A release without a change of value fires no `change`: either ends the scrub.
+    const release = () => {
       const now = performance.now();
       player.seek(seek.valueAsNumber, now);
       if (this.scrubbing?.resume && player.status === 'paused') player.play(now);
       this.scrubbing = null;
-    });
+    };
+    seek.addEventListener('change', release);
+    seek.addEventListener('pointerup', release);
+    seek.addEventListener('pointercancel', release);
     this.el.play.addEventListener('click', () => {
       const now = performance.now();
       if (player.status === 'playing') player.pause(now);
       else player.play(now);
     });
     this.el.speed.addEventListener('change', () => {
-      const speed = Number(this.el.speed.value);
-      const known = REPLAY_SPEEDS.find((s) => s === speed);
-      if (known) player.setSpeed(known satisfies ReplaySpeed, performance.now());
+      const speed = REPLAY_SPEEDS.find((s) => s === Number(this.el.speed.value));
+      if (speed) player.setSpeed(speed, performance.now());
     });
     this.renderTimeline();
   }
