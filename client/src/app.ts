@@ -6,6 +6,7 @@ import type {
   JoinResult,
   MatchResult,
   RoomListing,
+  RoomPhase,
 } from '../../shared/protocol/messages.ts';
 import { startGame } from './game/start-game.ts';
 import type { FieldFrame } from './game/field-scene.ts';
@@ -75,7 +76,7 @@ export class App {
   private credentialRenewals = 0;
   /** The last match's result, shown once the view reaches the finished match; cleared by a rematch. */
   private result: MatchResult | null = null;
-  private lastPhase: string | null = null;
+  private lastPhase: RoomPhase | null = null;
 
   constructor(private readonly opts: AppOptions) {
     this.credentials = loadCredentials(localStorage);
@@ -351,7 +352,7 @@ export class App {
    * The result is shown once the view itself reaches the finished match (it may arrive before the
    * interpolated view gets there), and goes away when a rematch starts.
    */
-  private trackPhase(phase: string): void {
+  private trackPhase(phase: RoomPhase): void {
     if (phase === this.lastPhase) return;
     if (this.lastPhase === 'finished') this.result = null;
     this.lastPhase = phase;
