@@ -9,6 +9,7 @@ export default defineConfig({
     proxy: {
       '/socket.io': { target: 'http://127.0.0.1:3001', ws: true },
       '/healthz': 'http://127.0.0.1:3001',
+      '/api': 'http://127.0.0.1:3001',
     },
   },
 });

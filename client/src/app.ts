@@ -1,10 +1,19 @@
 import type Phaser from 'phaser';
 import { FIELD_HEIGHT_PX } from '../../shared/constants.ts';
-import type { ComputerLevel, JoinOk, JoinResult, RoomListing } from '../../shared/protocol/messages.ts';
+import type {
+  ComputerLevel,
+  JoinOk,
+  JoinResult,
+  MatchResult,
+  RoomListing,
+  RoomPhase,
+} from '../../shared/protocol/messages.ts';
 import { startGame } from './game/start-game.ts';
 import type { FieldFrame } from './game/field-scene.ts';
 import {
   connect,
+  handshakeAuth,
+  isBadCredentials,
   leaveOnPageHide,
   moveToNode,
   nodeOf,
@@ -12,13 +21,20 @@ import {
   type GameSocket,
 } from './net/connection.ts';
 import { MatchSession } from './net/match-session.ts';
+import { loadCredentials, renewCredentials, type Credentials } from './net/profile-credentials.ts';
+import { formatDelta } from './pages/format.ts';
+import { leaderboardHref, playerHref, replayHref } from './pages/routes.ts';
 import { Controls } from './ui/controls.ts';
 import { byId, setText, show } from './ui/dom.ts';
 import { Hud } from './ui/hud.ts';
 import { renderRoomList } from './ui/room-list.ts';
 
 const NICKNAME_KEY = 'pong.nickname';
-const PLAYER_ID_KEY = 'pong.playerId';
+/**
+ * How many times one page makes a new profile after BAD_CREDENTIALS: a fresh id and secret are
+ * always accepted, so more than that is a server problem, and looping would hide it.
+ */
+const MAX_CREDENTIAL_RENEWALS = 2;
 const seatKey = (code: string) => `pong.seat.${code}`;
 const INVITE_PATH = /^\/r\/([A-Za-z0-9_-]+)\/?$/;
 const WATCH_PATH = /^\/w\/([A-Za-z0-9_-]+)\/?$/;
@@ -46,17 +62,6 @@ export interface AppOptions {
 /** How the current room was entered, so a reconnect can enter it again the same way. */
 type Entry = { by: 'code'; code: string } | { by: 'id'; id: string; play?: boolean };
 
-/** The browser's player id: one queue entry and one live seat per player, across tabs. */
-function playerId(): string {
-  let id = localStorage.getItem(PLAYER_ID_KEY);
-  if (!id) {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-    localStorage.setItem(PLAYER_ID_KEY, id);
-  }
-  return id;
-}
-
 /** The page: lobby, quick match, invite flow and match screen. Owns the socket and the MatchSession. */
 export class App {
   private readonly socket: GameSocket;
@@ -77,9 +82,16 @@ export class App {
   private pendingTimer: ReturnType<typeof setTimeout> | null = null;
   /** The server stopped on purpose: reconnect through the balancer, wherever it sends us. */
   private restarting = false;
+  /** The browser's profile: one queue entry and one live seat per player across tabs, and its ratings. */
+  private credentials: Credentials;
+  private credentialRenewals = 0;
+  /** The last match's result, shown once the view reaches the finished match; cleared by a rematch. */
+  private result: MatchResult | null = null;
+  private lastPhase: RoomPhase | null = null;
 
   constructor(private readonly opts: AppOptions) {
-    this.socket = connect(location.origin, { transport: opts.transport, playerId: playerId() });
+    this.credentials = loadCredentials(localStorage);
+    this.socket = connect(location.origin, { transport: opts.transport, ...this.credentials });
     this.controls = new Controls(byId('field'));
     this.nickname.value = localStorage.getItem(NICKNAME_KEY) ?? '';
     this.nickname.addEventListener('change', () => this.nick(this.nickname));
@@ -100,6 +112,7 @@ export class App {
     // Closed, reloaded or navigated away: the opponent learns it now, not at the next heartbeat.
     // (A page restored from the back/forward cache finds its session closed and socket.io reconnects.)
     window.addEventListener('pagehide', () => leaveOnPageHide(this.socket, location.origin));
+    this.renderProfileLinks();
     this.wireConnection();
   }
 
@@ -141,6 +154,10 @@ export class App {
     });
     this.socket.io.on('reconnect_attempt', () => this.renderConnection());
     this.socket.on('connect_error', (err) => {
+      if (isBadCredentials(err) && this.credentialRenewals < MAX_CREDENTIAL_RENEWALS) {
+        this.renewProfile();
+        return;
+      }
       this.renderConnection();
       const data = (err as Error & { data?: { message?: string } }).data;
       if (data?.message) this.showError(data.message);
@@ -166,6 +183,46 @@ export class App {
       this.banner('The server is restarting; you will be reconnected.');
     });
     this.socket.on('server:error', (e) => console.warn('server error', e.code, e.message));
+    this.socket.on('match:result', (result) => {
+      if (!this.session) return;
+      this.result = result;
+      this.renderResult();
+    });
+  }
+
+  /**
+   * The server knows this player id with another secret (storage copied from another browser, or
+   * a profile claimed before): this browser becomes a new player, and connects again as it.
+   */
+  private renewProfile(): void {
+    this.credentialRenewals += 1;
+    this.credentials = renewCredentials(localStorage);
+    this.socket.auth = handshakeAuth(this.credentials);
+    this.renderProfileLinks();
+    // A handshake refused by the server is not retried by socket.io: connect again by hand.
+    this.socket.connect();
+  }
+
+  private renderProfileLinks(): void {
+    byId<HTMLAnchorElement>('leaderboard-link').href = leaderboardHref(location.search);
+    byId<HTMLAnchorElement>('my-profile-link').href = playerHref(this.credentials.playerId, location.search);
+  }
+
+  /** After a match: the own seat's rating change (players) and the replay link (everyone). */
+  private renderResult(): void {
+    const r = this.result;
+    const role = this.session?.role;
+    const seat = role === 'left' ? 0 : role === 'right' ? 1 : null;
+    const mine = r && seat !== null ? r.ratings[seat] : null;
+    show(byId('rating-result'), mine !== null);
+    if (mine) {
+      const change = byId('rating-change');
+      setText(change, formatDelta(mine.delta));
+      change.dataset.sign = mine.delta > 0 ? 'up' : mine.delta < 0 ? 'down' : 'none';
+      setText(byId('new-rating'), String(Math.round(mine.rating)));
+    }
+    if (r) byId<HTMLAnchorElement>('replay-link').href = replayHref(r.matchId, location.search);
+    show(byId('match-result'), r !== null && this.lastPhase === 'finished');
   }
 
   /**
@@ -302,6 +359,8 @@ export class App {
     if (res.node && res.node !== nodeOf(this.socket)) this.socket.io.opts.query = { node: res.node };
     this.session?.dispose();
     this.unsubscribeLobby();
+    this.result = null;
+    this.lastPhase = null;
     this.entry = res.code ? { by: 'code', code: res.code } : { by: 'id', id: res.room.id };
     const path = res.code ? `/r/${res.code}` : `/w/${res.room.id}`;
     // Keep the query (?renderer=…, ?transport=…): a reload must come back the same way.
@@ -330,9 +389,21 @@ export class App {
     const v = s.frame(performance.now(), this.controls.intent());
     if (!v) return { ball: null, paddles: [mid, mid], ownSeat: null };
     this.hud.render(v);
+    this.trackPhase(v.phase);
     const ownSeat = v.role === 'left' ? 0 : v.role === 'right' ? 1 : null;
     const ballShown = v.phase === 'playing' || v.phase === 'paused' || v.phase === 'countdown';
     return { ball: ballShown ? v.ball : null, paddles: v.paddles, ownSeat };
+  }
+
+  /**
+   * The result is shown once the view itself reaches the finished match (it may arrive before the
+   * interpolated view gets there), and goes away when a rematch starts.
+   */
+  private trackPhase(phase: RoomPhase): void {
+    if (phase === this.lastPhase) return;
+    if (this.lastPhase === 'finished') this.result = null;
+    this.lastPhase = phase;
+    this.renderResult();
   }
 
   private backToLobby(): void {
@@ -345,6 +416,9 @@ export class App {
   private leaveMatch(): void {
     this.session?.dispose();
     this.session = null;
+    this.result = null;
+    this.lastPhase = null;
+    this.renderResult();
     this.entry = null;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     this.livenessTimer = null;

@@ -16,6 +16,8 @@ const ENGINE_PATH = '/socket.io/';
 const ENGINE_PROTOCOL = 4;
 /** engine.io's close packet, as a long-polling POST body. */
 const ENGINE_CLOSE_PACKET = '1';
+/** The connect_error code for a secret that does not match its player id (docs/PROTOCOL.md). */
+const BAD_CREDENTIALS = 'BAD_CREDENTIALS';
 
 export type GameSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -24,6 +26,22 @@ export interface ConnectOptions {
   transport?: 'websocket' | 'polling' | 'auto';
   /** The browser's player id (kept in localStorage): one queue entry per player across tabs. */
   playerId?: string;
+  /** The profile secret that proves `playerId` (rated play); without it the socket plays as a guest. */
+  secret?: string;
+}
+
+/** The handshake's `auth`: the protocol version, and the profile when there is one. */
+export function handshakeAuth(opts: Pick<ConnectOptions, 'playerId' | 'secret'>): Record<string, unknown> {
+  const auth: Record<string, unknown> = { v: PROTOCOL_VERSION };
+  if (opts.playerId) auth.playerId = opts.playerId;
+  if (opts.playerId && opts.secret) auth.secret = opts.secret;
+  return auth;
+}
+
+/** The server refused the handshake because the secret does not match the player id. */
+export function isBadCredentials(err: Error): boolean {
+  const data = (err as Error & { data?: { code?: unknown } }).data;
+  return data?.code === BAD_CREDENTIALS;
 }
 
 /** Opens the game's socket.io connection with the one-frame snapshot parser and the protocol version. */
@@ -36,7 +54,7 @@ export function connect(url: string, opts: ConnectOptions = {}): GameSocket {
         : ['websocket', 'polling'];
   return io(url, {
     parser,
-    auth: opts.playerId ? { v: PROTOCOL_VERSION, playerId: opts.playerId } : { v: PROTOCOL_VERSION },
+    auth: handshakeAuth(opts),
     transports,
     tryAllTransports: true,
     reconnectionDelay: 250,
