@@ -101,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pointsToWin: int(env, 'POINTS_TO_WIN', DEFAULT_CONFIG.pointsToWin, 1, 99),
     reconnectGraceMs: int(env, 'RECONNECT_GRACE_MS', DEFAULT_CONFIG.reconnectGraceMs, 0, 600_000),
     stallMs: int(env, 'STALL_MS', DEFAULT_CONFIG.stallMs, 100, 600_000),
+    pingIntervalMs: int(env, 'PING_INTERVAL_MS', DEFAULT_CONFIG.pingIntervalMs, 1_000, 600_000),
+    pingTimeoutMs: int(env, 'PING_TIMEOUT_MS', DEFAULT_CONFIG.pingTimeoutMs, 1_000, 600_000),
     snapshotFanout: fanoutMode(env.SNAPSHOT_FANOUT),
     clientDir: env.CLIENT_DIR ?? DEFAULT_CONFIG.clientDir,
     logLevel: env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,

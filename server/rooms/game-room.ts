@@ -152,6 +152,8 @@ export type JoinOutcome =
   | { ok: false; error: ErrorCode };
 
 const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
+/** How long a room that nobody has entered yet is kept before it counts as empty. */
+export const NEW_ROOM_GRACE_MS = 5_000;
 
 /** Seat tokens are compared (and checkpointed) as hashes: 144 random bits need no slow hash. */
 export function hashToken(token: string): string {
@@ -190,6 +192,8 @@ export class GameRoom implements Tickable {
   private rematchWanted: [boolean, boolean] = [false, false];
   /** Total points seen at the last tick: a change updates the lobby listing. */
   private lastPoints = 0;
+  /** Someone has entered this room (until then an empty room is new, not abandoned). */
+  private hadMembers = false;
   /** Members that are not people (the computer player): they never keep a room alive. */
   private readonly bots = new Set<string>();
   /** The computer player's seat and level (practice rooms), so a restored room gets it back. */
@@ -318,6 +322,7 @@ export class GameRoom implements Tickable {
     }
     const role: Role = seat >= 0 ? (SEAT_ROLES[seat] as Role) : 'spectator';
     this.members.set(memberId, role);
+    this.hadMembers = true;
     if (!this.match && this.seats.every((s) => s?.memberId)) {
       this.startMatch(now);
     }
@@ -680,7 +685,10 @@ export class GameRoom implements Tickable {
     const seatHeld = phase !== 'finished' && this.seats.some((s) => s !== null && s.memberId === null);
     let people = 0;
     for (const id of this.members.keys()) if (!this.bots.has(id)) people += 1;
-    if (people === 0 && !seatHeld) return this.close('empty');
+    // A room nobody has entered yet is not empty but new: its creator is on the way (several nodes:
+    // the room is made reachable from every node first). It gets a few seconds.
+    const unborn = this.members.size === 0 && !this.hadMembers && now - this.createdAtMs < NEW_ROOM_GRACE_MS;
+    if (people === 0 && !seatHeld && !unborn) return this.close('empty');
     if (phase === 'waiting' && now - this.createdAtMs >= this.opts.joinDeadlineMs) {
       return this.close('nobody joined in time');
     }

@@ -329,7 +329,7 @@ describe.each(BACKENDS)('players who come back, on %s', (backend) => {
       claimProfile: () => Promise.reject(new Error('store down')),
     }));
     const client = await env.connected(ms.server, as(newPlayer()));
-    expect(ms.server.app.io.sockets.sockets.get(client.id as string)?.data.profile).toBeNull();
+    expect(ms.server.app.io.sockets.sockets.get(client.id as string)?.data.profile).toBeUndefined();
     // And a good one is verified: the same server path with a working store sets the profile.
     await ms.server.close(); // one server at a time on a PGlite DATA_DIR
     const ok = await serverWithStore();
