@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { encodeSnapshot, type Snapshot } from '../../shared/codec/snapshot.ts';
+import { emptySnapshot, encodeSnapshot, type Snapshot } from '../../shared/codec/snapshot.ts';
 import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../shared/constants.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import type {
@@ -23,7 +23,8 @@ export type { RoomKind };
 
 /** How a room reaches its members; the gateway binds it to socket.io, tests to plain arrays. */
 export interface RoomTransport {
-  broadcastSnapshot(bytes: Uint8Array): void;
+  /** Sends the snapshot to every member; read it before returning (the room reuses the object). */
+  broadcastSnapshot(snapshot: Snapshot): void;
   broadcastState(info: RoomInfo): void;
   sendSnapshot(memberId: string, bytes: Uint8Array): void;
 }
@@ -192,6 +193,8 @@ export class GameRoom implements Tickable {
   private rematchWanted: [boolean, boolean] = [false, false];
   /** Total points seen at the last tick: a change updates the lobby listing. */
   private lastPoints = 0;
+  /** The object every broadcast snapshot is written into (the transport reads it at once). */
+  private readonly wireSnapshot: Snapshot = emptySnapshot();
   /** Someone has entered this room (until then an empty room is new, not abandoned). */
   private hadMembers = false;
   /** Members that are not people (the computer player): they never keep a room alive. */
@@ -529,7 +532,7 @@ export class GameRoom implements Tickable {
     if (this.closeIfDone(scheduledMs)) return;
     this.sendWelcomes();
     if (this.tickCount % this.ticksPerSnapshot === this.snapshotOffset) {
-      this.opts.transport.broadcastSnapshot(encodeSnapshot(this.snapshot()));
+      this.opts.transport.broadcastSnapshot(this.fillSnapshot(this.wireSnapshot));
     }
   }
 
@@ -708,7 +711,13 @@ export class GameRoom implements Tickable {
     return true;
   }
 
+  /** The room as its members see it now (a new object). */
   snapshot(): Snapshot {
+    return this.fillSnapshot(emptySnapshot());
+  }
+
+  /** Writes the room's snapshot into `out` without allocating (the broadcast reuses one object). */
+  private fillSnapshot(out: Snapshot): Snapshot {
     const m = this.match;
     const phase = this.currentPhase;
     const tickHz = this.opts.rules.tickHz;
@@ -722,15 +731,18 @@ export class GameRoom implements Tickable {
       timerTenths = Math.max(0, Math.ceil(left / 100));
     }
     const mid = FIELD_HEIGHT_PX / 2;
-    return {
-      serverTimeMs: this.lastTickMs,
-      phase,
-      ball: m ? { x: m.ball.x, y: m.ball.y } : { x: FIELD_WIDTH_PX / 2, y: mid },
-      paddles: m ? [m.paddles[0], m.paddles[1]] : [mid, mid],
-      scores: m ? [m.scores[0], m.scores[1]] : [0, 0],
-      acks: [this.seats[0]?.queue.ack ?? 0, this.seats[1]?.queue.ack ?? 0],
-      timerTenths,
-    };
+    out.serverTimeMs = this.lastTickMs;
+    out.phase = phase;
+    out.ball.x = m ? m.ball.x : FIELD_WIDTH_PX / 2;
+    out.ball.y = m ? m.ball.y : mid;
+    out.paddles[0] = m ? m.paddles[0] : mid;
+    out.paddles[1] = m ? m.paddles[1] : mid;
+    out.scores[0] = m ? m.scores[0] : 0;
+    out.scores[1] = m ? m.scores[1] : 0;
+    out.acks[0] = this.seats[0]?.queue.ack ?? 0;
+    out.acks[1] = this.seats[1]?.queue.ack ?? 0;
+    out.timerTenths = timerTenths;
+    return out;
   }
 
   info(): RoomInfo {

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import type { Snapshot } from '../../shared/codec/snapshot.ts';
 import type { RoomInfo } from '../../shared/protocol/messages.ts';
 import type { RoomTransport } from '../rooms/game-room.ts';
 import { prepareSnapshot, sendSnapshot, type FanoutMode } from './snapshot-fanout.ts';
@@ -55,9 +56,9 @@ export class RoomChannel<S extends MemberSocket = MemberSocket> implements RoomT
   }
 
   /** Encoded once by the room, framed once here, then one write of the same buffer per member. */
-  broadcastSnapshot(bytes: Uint8Array): void {
+  broadcastSnapshot(snapshot: Snapshot): void {
     if (this.members.size === 0) return;
-    const snap = prepareSnapshot(bytes);
+    const snap = prepareSnapshot(snapshot);
     const { fanout, onWriteError } = this.deps;
     let sent = 0;
     for (const member of this.members.values()) {
@@ -69,7 +70,7 @@ export class RoomChannel<S extends MemberSocket = MemberSocket> implements RoomT
         onWriteError(member.id, err);
       }
     }
-    this.deps.onSnapshot(sent, bytes.byteLength);
+    this.deps.onSnapshot(sent, snap.data.byteLength - 1);
   }
 
   broadcastState(info: RoomInfo): void {

@@ -1,6 +1,6 @@
 import type { Socket as EngineSocket } from 'engine.io';
-import { Sender } from 'ws';
-import { snapshotMessage } from '../../shared/codec/socket-parser.ts';
+import { SNAPSHOT_BYTES, writeSnapshot, type Snapshot } from '../../shared/codec/snapshot.ts';
+import { SNAPSHOT_MARKER } from '../../shared/codec/socket-parser.ts';
 import { writeDirect, writePreEncoded } from './engine-internals.ts';
 
 /** How a snapshot reaches a member on an open WebSocket: ws's sender directly, or engine.io's path. */
@@ -14,13 +14,23 @@ export interface PreparedSnapshot {
   readonly frame: readonly Buffer[];
 }
 
-export function prepareSnapshot(bytes: Uint8Array): PreparedSnapshot {
-  const message = snapshotMessage(bytes);
-  const data = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  const frame = [
-    Buffer.concat(Sender.frame(data, { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true })),
-  ];
-  return { data, frame };
+/** A final, unmasked binary WebSocket frame (RFC 6455 §5.2): FIN + opcode 2, then a 7-bit length. */
+const WS_BINARY_FIN = 0x82;
+const MESSAGE_BYTES = 1 + SNAPSHOT_BYTES;
+const HEADER_BYTES = 2;
+
+/**
+ * Encodes and frames a snapshot in one buffer: the two-byte WebSocket header (the message is far
+ * under 126 bytes, so the length fits the first length field; the contract test checks it equals
+ * ws's own `Sender.frame`), the marker, the 21 bytes. One allocation per room per snapshot.
+ */
+export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
+  const wire = Buffer.allocUnsafe(HEADER_BYTES + MESSAGE_BYTES);
+  wire[0] = WS_BINARY_FIN;
+  wire[1] = MESSAGE_BYTES;
+  wire[2] = SNAPSHOT_MARKER;
+  writeSnapshot(snapshot, wire, 3);
+  return { data: wire.subarray(HEADER_BYTES), frame: [wire] };
 }
 
 /**

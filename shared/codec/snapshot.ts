@@ -34,20 +34,48 @@ const clampU8 = (n: number) => Math.min(255, Math.max(0, Math.round(n)));
 
 export function encodeSnapshot(s: Snapshot): Uint8Array {
   const bytes = new Uint8Array(SNAPSHOT_BYTES);
-  const v = new DataView(bytes.buffer);
-  v.setUint8(0, SNAPSHOT_FORMAT);
-  v.setUint8(1, RoomPhase[s.phase]);
-  v.setUint32(2, Math.round(s.serverTimeMs) >>> 0, true);
-  v.setUint16(6, qx(s.ball.x), true);
-  v.setUint16(8, qy(s.ball.y), true);
-  v.setUint16(10, qy(s.paddles[0]), true);
-  v.setUint16(12, qy(s.paddles[1]), true);
-  v.setUint8(14, clampU8(s.scores[0]));
-  v.setUint8(15, clampU8(s.scores[1]));
-  v.setUint16(16, s.acks[0] & 0xffff, true);
-  v.setUint16(18, s.acks[1] & 0xffff, true);
-  v.setUint8(20, clampU8(s.timerTenths));
+  writeSnapshot(s, bytes, 0);
   return bytes;
+}
+
+/** Writes the 21 bytes at `offset` of `out` (a frame being built around them), allocating nothing. */
+export function writeSnapshot(s: Snapshot, out: Uint8Array, offset: number): void {
+  const o = offset;
+  out[o] = SNAPSHOT_FORMAT;
+  out[o + 1] = RoomPhase[s.phase];
+  u32(out, o + 2, Math.round(s.serverTimeMs) >>> 0);
+  u16(out, o + 6, qx(s.ball.x));
+  u16(out, o + 8, qy(s.ball.y));
+  u16(out, o + 10, qy(s.paddles[0]));
+  u16(out, o + 12, qy(s.paddles[1]));
+  out[o + 14] = clampU8(s.scores[0]);
+  out[o + 15] = clampU8(s.scores[1]);
+  u16(out, o + 16, s.acks[0] & 0xffff);
+  u16(out, o + 18, s.acks[1] & 0xffff);
+  out[o + 20] = clampU8(s.timerTenths);
+}
+
+/** A snapshot to fill in place (the server's broadcast reuses one per room). */
+export function emptySnapshot(): Snapshot {
+  return {
+    serverTimeMs: 0,
+    phase: 'waiting',
+    ball: { x: 0, y: 0 },
+    paddles: [0, 0],
+    scores: [0, 0],
+    acks: [0, 0],
+    timerTenths: 0,
+  };
+}
+
+function u16(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+}
+
+function u32(out: Uint8Array, at: number, v: number): void {
+  u16(out, at, v & 0xffff);
+  u16(out, at + 2, v >>> 16);
 }
 
 /** Decodes a snapshot; throws on a wrong size, format or phase so a bad frame is never drawn. */

@@ -17,7 +17,8 @@ export const SNAPSHOT_EVENT = 'snapshot';
  */
 export const INPUT_EVENT = 'input';
 
-const SNAPSHOT_MARKER = 0xfe;
+/** First byte of a snapshot message: the rest is the 21-byte snapshot. */
+export const SNAPSHOT_MARKER = 0xfe;
 
 export const protocol = base.protocol;
 export const PacketType = base.PacketType;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Sender } from 'ws';
 import { encodeInputFrame } from '../../shared/codec/input-frame.ts';
-import { decodeSnapshot } from '../../shared/codec/snapshot.ts';
+import { decodeSnapshot, emptySnapshot } from '../../shared/codec/snapshot.ts';
 import { prepareSnapshot } from '../../server/transport/snapshot-fanout.ts';
 import { writeDirect } from '../../server/transport/engine-internals.ts';
 import { waitFor, waitForSnapshot, type GameClient } from '../support/client.ts';
@@ -66,8 +66,18 @@ describe('transport seam: the engine.io and ws internals it relies on', () => {
     expect(String(baseProto.onData)).toContain('this.onPacket(');
 
     // The direct write reaches the client as one snapshot frame.
-    const snap = prepareSnapshot(new Uint8Array(21));
-    const got = waitFor(left, 'snapshot', (bytes: Uint8Array) => bytes.every((b) => b === 0));
+    const sent = { ...emptySnapshot(), serverTimeMs: 123_456, ball: { x: 111, y: 222 } };
+    const snap = prepareSnapshot(sent);
+    // The frame built by hand is byte for byte what ws's own framing makes of the same message.
+    const byWs = Buffer.concat(
+      Sender.frame(snap.data, { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true }),
+    );
+    expect(Buffer.compare(snap.frame[0] as Buffer, byWs)).toBe(0);
+    const got = waitFor(
+      left,
+      'snapshot',
+      (bytes: Uint8Array) => decodeSnapshot(bytes).serverTimeMs === 123_456,
+    );
     expect(writeDirect(serverConn(server, left), snap.frame)).toBe(true);
     await got;
 
@@ -84,7 +94,7 @@ describe('transport seam: the engine.io and ws internals it relies on', () => {
     const server = await env.startServer({ pointsToWin: 11 });
     const polling = { transports: ['polling'], upgrade: false };
     const { left, right } = await env.startMatch(server, polling);
-    expect(writeDirect(serverConn(server, left), prepareSnapshot(new Uint8Array(21)).frame)).toBe(false);
+    expect(writeDirect(serverConn(server, left), prepareSnapshot(emptySnapshot()).frame)).toBe(false);
     new PlayerBot(left, { intent: -1 }).start();
     new PlayerBot(right).start();
     await waitForSnapshot(left, (s) => s.phase === 'playing' && s.paddles[0] < 200);

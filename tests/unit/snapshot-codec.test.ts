@@ -7,6 +7,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   unwrap,
+  writeSnapshot,
   type Snapshot,
 } from '../../shared/codec/snapshot.ts';
 import { FIELD_HEIGHT_PX, FIELD_WIDTH_PX } from '../../shared/constants.ts';
@@ -45,6 +46,19 @@ const validBytes = () =>
   });
 
 describe('snapshot codec', () => {
+  it('writes in place at any offset exactly what encodeSnapshot makes, and touches nothing else', () => {
+    fc.assert(
+      fc.property(snapshotArb, fc.integer({ min: 0, max: 8 }), (snap, offset) => {
+        const out = new Uint8Array(offset + SNAPSHOT_BYTES + 3).fill(0xaa);
+        writeSnapshot(snap, out, offset);
+        expect(out.subarray(offset, offset + SNAPSHOT_BYTES)).toEqual(encodeSnapshot(snap));
+        expect(
+          [...out.subarray(0, offset), ...out.subarray(offset + SNAPSHOT_BYTES)].every((b) => b === 0xaa),
+        ).toBe(true);
+      }),
+    );
+  });
+
   it(`encodes to ${SNAPSHOT_BYTES} bytes starting with the format byte`, () => {
     fc.assert(
       fc.property(snapshotArb, (s) => {

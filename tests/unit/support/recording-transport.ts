@@ -1,3 +1,4 @@
+import { encodeSnapshot, type Snapshot } from '../../../shared/codec/snapshot.ts';
 import type { RoomInfo } from '../../../shared/protocol/messages.ts';
 import type { RoomTransport } from '../../../server/rooms/game-room.ts';
 
@@ -10,8 +11,9 @@ export type TransportEvent =
 export class RecordingTransport implements RoomTransport {
   readonly events: TransportEvent[] = [];
 
-  broadcastSnapshot(bytes: Uint8Array): void {
-    this.events.push({ kind: 'broadcastSnapshot', bytes });
+  broadcastSnapshot(snapshot: Snapshot): void {
+    // The room reuses the object: keep what it was at the time, as bytes on the wire.
+    this.events.push({ kind: 'broadcastSnapshot', bytes: encodeSnapshot(snapshot) });
   }
 
   broadcastState(info: RoomInfo): void {
