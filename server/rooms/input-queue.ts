@@ -7,12 +7,8 @@ export const SLACK_TICKS = 2;
 /** The window over which spare lag is measured: one second at 60 Hz. */
 export const SLACK_WINDOW_TICKS = 60;
 
-interface Run {
-  intent: Intent;
-  ticks: number;
-  /** Sequence number of the run's last tick. */
-  lastSeq: number;
-}
+/** Runs a queue can hold: each holds at least one tick, and at most MAX_QUEUED_TICKS + 1 are queued. */
+const RUN_CAPACITY = 32;
 
 /**
  * One seat's inputs: runs of per-tick intents, consumed one tick per server tick, in order.
@@ -21,9 +17,16 @@ interface Run {
  * the client's prediction replays without a correction. Jitter then leaves the queue a little
  * deeper; that spare lag is shed by skipping an idle tick (intent 0, which moves nothing on
  * either side) once the queue has stayed above SLACK_TICKS for a whole window.
+ *
+ * The runs live in a fixed ring of typed arrays: a push (40 a second per room) allocates nothing.
  */
 export class InputQueue {
-  private runs: Run[] = [];
+  private readonly intents = new Int8Array(RUN_CAPACITY);
+  private readonly ticksLeft = new Int32Array(RUN_CAPACITY);
+  /** Sequence number of each run's last tick. */
+  private readonly lastSeqs = new Float64Array(RUN_CAPACITY);
+  private head = 0;
+  private count = 0;
   private queued = 0;
   private received = 0;
   private windowTicks = 0;
@@ -44,7 +47,13 @@ export class InputQueue {
     }
     const n = Math.min(ticks, seq - this.received);
     this.received = seq;
-    this.runs.push({ intent, ticks: n, lastSeq: seq });
+    if (n < 1) return true;
+    // Every run holds a tick and at most MAX_QUEUED_TICKS stay queued, so the ring never fills.
+    const slot = (this.head + this.count) % RUN_CAPACITY;
+    this.intents[slot] = intent;
+    this.ticksLeft[slot] = n;
+    this.lastSeqs[slot] = seq;
+    this.count += 1;
     this.queued += n;
     while (this.queued > MAX_QUEUED_TICKS) {
       this.takeOne();
@@ -62,7 +71,7 @@ export class InputQueue {
       this.windowTicks = 0;
       this.windowMin = Infinity;
     }
-    if (this.spare && this.queued > 1 && this.runs[0]?.intent === 0) {
+    if (this.spare && this.queued > 1 && this.count > 0 && this.intents[this.head] === 0) {
       this.takeOne();
       this.shed += 1;
       this.spare = false;
@@ -76,11 +85,15 @@ export class InputQueue {
   }
 
   private takeOne(): Intent {
-    const run = this.runs[0] as Run;
-    this.ack = run.lastSeq - run.ticks + 1;
-    run.ticks -= 1;
+    const h = this.head;
+    const left = this.ticksLeft[h] as number;
+    this.ack = (this.lastSeqs[h] as number) - left + 1;
+    this.ticksLeft[h] = left - 1;
     this.queued -= 1;
-    if (run.ticks === 0) this.runs.shift();
-    return run.intent;
+    if (left === 1) {
+      this.head = (h + 1) % RUN_CAPACITY;
+      this.count -= 1;
+    }
+    return this.intents[h] as Intent;
   }
 }
