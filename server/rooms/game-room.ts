@@ -686,8 +686,9 @@ export class GameRoom implements Tickable {
   private closeIfDone(now: number): boolean {
     const phase = this.currentPhase;
     const seatHeld = phase !== 'finished' && this.seats.some((s) => s !== null && s.memberId === null);
-    let people = 0;
-    for (const id of this.members.keys()) if (!this.bots.has(id)) people += 1;
+    // Runs every tick: count people without walking the members (only practice rooms have a bot).
+    let people = this.members.size;
+    if (this.bots.size > 0) for (const id of this.bots) if (this.members.has(id)) people -= 1;
     // A room nobody has entered yet is not empty but new: its creator is on the way (several nodes:
     // the room is made reachable from every node first). It gets a few seconds.
     const unborn = this.members.size === 0 && !this.hadMembers && now - this.createdAtMs < NEW_ROOM_GRACE_MS;
