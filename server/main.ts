@@ -33,8 +33,8 @@ async function main(): Promise<void> {
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  console.log(`Pong Arena is running: open http://${shown}:${port}/`);
   console.log(`Data (profiles, ratings, replays): ${describeStore(storeOptions)}`);
+  console.log(`Pong Arena is running: open http://${shown}:${port}/`);
 
   let stopping = false;
   const stop = (signal: string) => {
