@@ -67,8 +67,9 @@ describe('starting the server', () => {
     cleanups.push(() => rmSync(parent, { recursive: true, force: true }));
     const dataDir = join(parent, 'not', 'yet', 'there');
     const server = run({ PORT: String(await freePort()), DATA_DIR: dataDir });
-    await server.printed(`Data (profiles, ratings, replays): PGlite in ${dataDir}`);
-    expect(server.output()).toContain('Pong Arena is running');
+    await server.printed('Pong Arena is running');
+    // Said before the ready line, which is the last thing start-up prints.
+    expect(server.output()).toContain(`Data (profiles, ratings, replays): PGlite in ${dataDir}`);
     expect(existsSync(dataDir)).toBe(true);
     server.child.kill('SIGTERM');
     expect(await withDeadline(server.exited, 10_000, server.output)).toEqual({ code: 0, signal: null });
