@@ -109,18 +109,9 @@ export interface PlayerPage {
   nextCursor: string | null;
 }
 
-export interface StoredMatch {
-  id: string;
-  rated: boolean;
+/** A match as the store gives it back: the record, with each seat's rating change. */
+export interface StoredMatch extends Omit<MatchRecord, 'players'> {
   players: [StoredSeat, StoredSeat];
-  scores: [number, number];
-  winner: Seat;
-  forfeit: Forfeit | null;
-  startedAtMs: number;
-  endedAtMs: number;
-  seed: number;
-  rules: Rules;
-  log: Uint8Array;
 }
 
 export interface StoredSeat {
