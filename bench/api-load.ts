@@ -3,7 +3,8 @@
  * store while 50 matches play, and does recording match ends ever delay a tick?
  *
  *   1. Seed a fresh DATA_DIR through the store API: profiles and ~1,000 rated matches.
- *   2. Start the production build on it (PGlite; API_REQUESTS_PER_MINUTE raised for one address),
+ *   2. Start the production build on it (PGlite; API_REQUESTS_PER_MINUTE raised for one address;
+ *      POINTS_TO_WIN=3 (--play-points) so matches end, are recorded and drop the page caches during every window),
  *      and a child process of 2 × N socket.io players who pair through quick match (rated), play,
  *      and rematch whenever a match ends.
  *   3. Baseline window: only the matches. Load window: the same matches while an open-loop
@@ -12,6 +13,7 @@
  *   4. Match ends: the server again on the same data with POINTS_TO_WIN=1, players standing still
  *      and rematching in waves, so all N matches end within a fraction of a second, wave after
  *      wave; the tick lateness over that window against the baseline.
+ * Each run warms up for --warmup seconds and until matches have ended (and been recorded).
  * Prints a report and writes it as JSON (--out). Exits 0 whatever the figures are; non-zero only
  * when the bench itself could not run.
  */
@@ -50,6 +52,8 @@ const BENCH_API_REQUESTS_PER_MINUTE = 10_000_000;
 /** The targets of the issue: p99 of the API under load, and "tick lateness unchanged" read as within this. */
 const TARGET_API_P99_MS = 20;
 const TARGET_TICK_P99_SLACK_MS = 1;
+const WARMUP_LIMIT_MS = 180_000;
+const WARMUP_POLL_MS = 500;
 
 interface Options {
   matches: number;
@@ -58,13 +62,16 @@ interface Options {
   warmup: number;
   seedProfiles: number;
   seedMatches: number;
+  /** Run 1's matches are short, so some end (are recorded, and drop the page caches) in every window. */
+  playPoints: number;
   ends: boolean;
   out: string;
 }
 
 function parseOptions(): Options {
   const usage = `usage: tsx bench/api-load.ts [--matches 50] [--rate 500] [--seconds 20] [--warmup 3]
-                          [--seed-profiles 200] [--seed-matches 1000] [--no-ends] [--out file]`;
+                          [--seed-profiles 200] [--seed-matches 1000] [--play-points 3]
+                          [--no-ends] [--out file]`;
   const { values } = parseArgs({
     strict: true,
     options: {
@@ -74,6 +81,7 @@ function parseOptions(): Options {
       warmup: { type: 'string', default: '3' },
       'seed-profiles': { type: 'string', default: '200' },
       'seed-matches': { type: 'string', default: '1000' },
+      'play-points': { type: 'string', default: '3' },
       'no-ends': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results/api-load.json' },
       help: { type: 'boolean', default: false },
@@ -95,6 +103,7 @@ function parseOptions(): Options {
     warmup: num('warmup', values.warmup, 0),
     seedProfiles: Math.round(num('seed-profiles', values['seed-profiles'], 2)),
     seedMatches: Math.round(num('seed-matches', values['seed-matches'], 0)),
+    playPoints: Math.round(num('play-points', values['play-points'], 1)),
     ends: !values['no-ends'],
     out: resolve(ROOT, values.out),
   };
@@ -105,7 +114,7 @@ interface Server {
   url: string;
 }
 
-async function startServer(dataDir: string, pointsToWin: number | null): Promise<Server> {
+async function startServer(dataDir: string, pointsToWin: number): Promise<Server> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -115,7 +124,7 @@ async function startServer(dataDir: string, pointsToWin: number | null): Promise
     DATABASE_URL: undefined,
     REDIS_URL: undefined,
     API_REQUESTS_PER_MINUTE: String(BENCH_API_REQUESTS_PER_MINUTE),
-    POINTS_TO_WIN: pointsToWin === null ? undefined : String(pointsToWin),
+    POINTS_TO_WIN: String(pointsToWin),
   };
   const child = spawnPinned(null, process.execPath, [SERVER_ENTRY], {
     cwd: ROOT,
@@ -170,6 +179,19 @@ function playerStats(child: ChildProcess): Promise<Stats> {
   );
   child.send({ type: 'stats' });
   return answer;
+}
+
+/**
+ * Warm-up: at least `seconds`, and until the players have heard of `recorded` recorded matches, so
+ * every window starts with matches already ending (they all start together at first).
+ */
+async function warmUp(players: ChildProcess, seconds: number, recorded: number): Promise<void> {
+  const deadline = performance.now() + WARMUP_LIMIT_MS;
+  await delay(seconds * 1000);
+  while ((await playerStats(players)).results < recorded) {
+    if (performance.now() > deadline) throw new Error(`warm-up: ${recorded} recorded matches not reached`);
+    await delay(WARMUP_POLL_MS);
+  }
 }
 
 async function scrape(url: string): Promise<Sample[]> {
@@ -273,9 +295,9 @@ async function main(): Promise<void> {
     );
 
     // Run 1: the matches alone, then with the API load.
-    let server = await startServer(dataDir, null);
+    let server = await startServer(dataDir, opts.playPoints);
     let players = await startPlayers(server.url, opts.matches, 'play');
-    await delay(opts.warmup * 1000);
+    await warmUp(players, opts.warmup, 1);
     const baseline = await measure(server, players, () => delay(opts.seconds * 1000));
     console.log(describeWindow('matches only', baseline.window));
     const apiLoad = (seconds: number) =>
@@ -298,11 +320,14 @@ async function main(): Promise<void> {
 
     // Run 2: waves of simultaneous match ends, every one recorded (and rated).
     let ends: WindowResult | null = null;
+    let endsTotalRecorded = 0;
     if (opts.ends) {
       server = await startServer(dataDir, 1);
       players = await startPlayers(server.url, opts.matches, 'waves');
-      await delay(opts.warmup * 1000);
+      // The first wave is every match's first end: recorded before the window opens.
+      await warmUp(players, opts.warmup, opts.matches);
       ends = (await measure(server, players, () => delay(opts.seconds * 1000))).window;
+      endsTotalRecorded = (await playerStats(players)).results;
       console.log(describeWindow(`waves of ${opts.matches} ends`, ends));
       await stopChild(players);
       await stopChild(server.child);
@@ -348,7 +373,7 @@ async function main(): Promise<void> {
       },
       baseline: baseline.window,
       apiLoad: { window: loaded.window, api },
-      matchEnds: ends,
+      matchEnds: ends && { ...ends, totalRecorded: endsTotalRecorded },
       targets,
     };
     mkdirSync(dirname(opts.out), { recursive: true });

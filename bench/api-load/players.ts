@@ -3,7 +3,7 @@
  * runner's HTTP timings): 2 × N socket.io clients, each with its own profile in the handshake, pair
  * through quick match (rated) and play; when a match ends both ask for a rematch, so N matches are
  * always playing and ending. Two modes:
- *   play   follow the ball sloppily (rallies; a match ends every minute or so per room)
+ *   play   follow the ball sloppily (rallies, and points: with POINTS_TO_WIN=3 a match lasts ~30 s)
  *   waves  stand still, and rematch only when every room has finished: with POINTS_TO_WIN=1 all N
  *          matches start together and end within a fraction of a second of each other, wave after wave
  * Talks to the runner over IPC: `ready` once N matches are playing; `stats` on request.
@@ -27,8 +27,10 @@ export type PlayersMode = 'play' | 'waves';
 
 /** Ticks per input message, answering every snapshot (60 Hz ticks, 30 Hz snapshots). */
 const TICKS_PER_MESSAGE = 2;
-/** The sloppy follower lets the ball go this far from the paddle's centre before it moves. */
+/** The sloppy follower lets the ball go this far from the paddle's centre before it moves... */
 const FOLLOW_DEAD_ZONE_PX = 30;
+/** ...and stands still on this share of its messages: slower than a fast ball, so points are won. */
+const LOOK_AWAY_CHANCE = 0.25;
 const ACK_TIMEOUT_MS = 15_000;
 
 export type PlayersMessage =
@@ -76,7 +78,7 @@ function send(message: PlayersMessage): void {
 }
 
 function policy(bot: Bot, bytes: Uint8Array): Intent {
-  if (mode === 'waves') return 0;
+  if (mode === 'waves' || Math.random() < LOOK_AWAY_CHANCE) return 0;
   const s = decodeSnapshot(bytes);
   const dy = s.ball.y - (s.paddles[bot.seat] as number);
   return Math.abs(dy) <= FOLLOW_DEAD_ZONE_PX ? 0 : dy < 0 ? -1 : 1;
