@@ -7,8 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../server/config.ts';
 import type { GameRoom, MatchEnd } from '../../server/rooms/game-room.ts';
-import { COUNTDOWN_MS, DEFAULT_POINTS_TO_WIN, DEFAULT_TICK_HZ } from '../../shared/constants.ts';
-import { MAX_INPUT_TICKS_PER_MESSAGE } from '../../shared/constants.ts';
+import {
+  COUNTDOWN_MS,
+  DEFAULT_POINTS_TO_WIN,
+  DEFAULT_TICK_HZ,
+  MAX_INPUT_TICKS_PER_MESSAGE,
+} from '../../shared/constants.ts';
 import type { RoomPhase } from '../../shared/protocol/messages.ts';
 import { decodeInputLog, encodeInputLog } from '../../shared/replay/log-codec.ts';
 import { replay } from '../../shared/replay/replay.ts';
