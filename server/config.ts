@@ -104,6 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pingIntervalMs: int(env, 'PING_INTERVAL_MS', DEFAULT_CONFIG.pingIntervalMs, 1_000, 600_000),
     pingTimeoutMs: int(env, 'PING_TIMEOUT_MS', DEFAULT_CONFIG.pingTimeoutMs, 1_000, 600_000),
     snapshotFanout: fanoutMode(env.SNAPSHOT_FANOUT),
+    apiRequestsPerMinute: int(
+      env,
+      'API_REQUESTS_PER_MINUTE',
+      DEFAULT_CONFIG.apiRequestsPerMinute,
+      1,
+      100_000_000,
+    ),
     clientDir: env.CLIENT_DIR ?? DEFAULT_CONFIG.clientDir,
     logLevel: env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,
   };
