@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../shared/codec/snapshot.ts';
+import type { JoinOk } from '../../shared/protocol/messages.ts';
+import { ClusterClient } from '../support/cluster-client.ts';
+import { startProcessCluster, type ProcessCluster } from '../support/cluster-processes.ts';
+import { waitFor } from '../support/client.ts';
+
+const QUEUERS = 200;
+const MATCHES = 20;
+/** Long enough that every match is still running while all three nodes restart one after another. */
+const POINTS_TO_WIN = 7;
+
+interface Health {
+  node: string;
+  rooms: number;
+  sockets: number;
+  status: string;
+}
+
+async function health(url: string): Promise<Health> {
+  const res = await fetch(`${url}/healthz`);
+  return (await res.json()) as Health;
+}
+
+describe('three node processes behind HAProxy', () => {
+  let cluster: ProcessCluster;
+  const clients: ClusterClient[] = [];
+  const track = (c: ClusterClient) => {
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    cluster = await startProcessCluster({
+      nodes: 3,
+      env: { POINTS_TO_WIN: String(POINTS_TO_WIN), RECONNECT_GRACE_MS: '20000' },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await cluster?.close();
+  }, 60_000);
+
+  it(`${QUEUERS} clients spread over 3 nodes queue at once: every one is paired exactly once`, async () => {
+    const queuers: ClusterClient[] = [];
+    for (let i = 0; i < QUEUERS; i += 1) {
+      const node = cluster.ids[i % cluster.ids.length] as string;
+      queuers.push(track(new ClusterClient(cluster.url, { node, playerId: `player-q${i}-${randomUUID()}` })));
+    }
+    await Promise.all(
+      queuers.map((c) => (c.socket.connected ? undefined : waitFor(c.socket, 'connect', undefined, 20_000))),
+    );
+    // Spread as asked (`?node=` round robin through the balancer): each node's own /healthz counts them.
+    for (const id of cluster.ids) {
+      expect((await health(cluster.node(id).url)).sockets).toBeGreaterThanOrEqual(Math.floor(QUEUERS / 3));
+    }
+    // Everyone seated: either at once (queue:matched on the owner node) or after moving to it.
+    const seated = queuers.map((c) => c.nextJoin(60_000));
+    const acks = await Promise.all(
+      queuers.map((c) => c.socket.timeout(10_000).emitWithAck('queue:join', { nickname: 'Q' })),
+    );
+    expect(acks.every((a) => a.ok)).toBe(true);
+    const seats: JoinOk[] = await Promise.all(seated);
+
+    // Exactly one queue:matched each.
+    expect(queuers.map((c) => c.matched.length)).toEqual(queuers.map(() => 1));
+    // Disjoint pairs: every room has exactly two of them, one left and one right.
+    const byRoom = new Map<string, JoinOk[]>();
+    for (const s of seats) byRoom.set(s.room.id, [...(byRoom.get(s.room.id) ?? []), s]);
+    expect(byRoom.size).toBe(QUEUERS / 2);
+    for (const pair of byRoom.values()) expect(pair.map((s) => s.role).sort()).toEqual(['left', 'right']);
+    // Held seats were taken on the owner: the join that seated them names the node queue:matched named.
+    const held = queuers.filter((c) => c.matched[0]?.held);
+    expect(held.length).toBeGreaterThan(0);
+    for (const c of held) {
+      expect(c.joins.at(-1)?.node).toBe(c.matched[0]?.node);
+      expect(c.joins.at(-1)?.role).toBe(c.matched[0]?.role);
+    }
+    // No room was made twice: the nodes run exactly one room per pair.
+    const rooms = await Promise.all(
+      cluster.ids.map(async (id) => (await health(cluster.node(id).url)).rooms),
+    );
+    expect(rooms.reduce((a, b) => a + b, 0)).toBe(QUEUERS / 2);
+    for (const c of queuers) c.close();
+  }, 120_000);
+
+  it(`rolling restart (SIGTERM one node at a time) during ${MATCHES} running matches: all finish, no score lost`, async () => {
+    // Bots miss until their match has a point (so a lost score would show), then defend (long
+    // rallies) while the nodes restart, then miss again so every match ends.
+    let finishing = false;
+    const policy =
+      (side: 0 | 1) =>
+      (s: Snapshot): -1 | 0 | 1 => {
+        if (finishing || s.scores[0] + s.scores[1] < 1) return 0;
+        const dy = s.ball.y - s.paddles[side];
+        return Math.abs(dy) < 8 ? 0 : dy < 0 ? -1 : 1;
+      };
+    const creators = Array.from({ length: MATCHES }, () =>
+      track(new ClusterClient(cluster.url, { bot: { intent: policy(0) } })),
+    );
+    const guests = Array.from({ length: MATCHES }, () =>
+      track(new ClusterClient(cluster.url, { bot: { intent: policy(1) } })),
+    );
+    const players = [...creators, ...guests];
+    await Promise.all(
+      players.map((c) => (c.socket.connected ? undefined : waitFor(c.socket, 'connect', undefined, 20_000))),
+    );
+    const created = await Promise.all(creators.map((c, i) => c.createRoom(`Host${i}`))).catch(
+      (err: unknown) => {
+        throw new Error(`${String(err)}\n${cluster.logs()}`);
+      },
+    );
+    // Guests come through the balancer to any node: those not on the room's node follow ROOM_ELSEWHERE.
+    const seated = guests.map((g) => g.nextJoin(20_000));
+    guests.forEach((g, i) =>
+      g.enterRoom({ by: 'code', code: created[i]?.code as string, nickname: `Guest${i}` }),
+    );
+    await Promise.all(seated);
+    expect(guests.some((g) => g.moves > 0)).toBe(true);
+
+    // A score that goes down means a match restarted from an old state (or from zero).
+    const regressions: string[] = [];
+    players.forEach((c, i) => {
+      let best = 0;
+      c.on('snapshot', (s: Snapshot) => {
+        const total = s.scores[0] + s.scores[1];
+        if (total < best) regressions.push(`player ${i}: ${best} -> ${total}`);
+        best = Math.max(best, total);
+      });
+    });
+    const scoredOnce = (c: ClusterClient) =>
+      c.until((s) => s.phase === 'playing' && s.scores[0] + s.scores[1] >= 1, 'a point', 60_000);
+    await Promise.all(players.map(scoredOnce));
+
+    const roomsBefore = created.map((c) => c.room.id).sort();
+    for (const id of cluster.ids) {
+      // Every match is still running when its node goes.
+      expect(players.filter((c) => c.last?.phase === 'finished')).toEqual([]);
+      const exit = await cluster.stop(id, 'SIGTERM');
+      expect(exit, `${id} exit\n${cluster.logs()}`).toBe(0);
+      // What counts from here is play after the node went.
+      for (const c of players) c.last = null;
+      await cluster.start(id);
+      // Every match plays again (those of the stopped node resumed elsewhere) before the next node goes.
+      await Promise.all(
+        players.map((c) =>
+          c.until((s) => s.phase === 'playing', `playing again after ${id} restarted`, 30_000),
+        ),
+      );
+    }
+    // Every room was handed over at least once (its node restarted under it), so every client moved.
+    expect(players.filter((c) => c.moves === 0)).toEqual([]);
+    expect(regressions).toEqual([]);
+
+    finishing = true;
+    const finals = await Promise.all(
+      players.map((c) => c.until((s) => s.phase === 'finished', 'the match to finish', 120_000)),
+    );
+    for (const f of finals) expect(Math.max(...f.scores)).toBe(POINTS_TO_WIN);
+    // The same 20 rooms, each finished once: no match was restarted as a new room.
+    const roomsAfter = creators.map((c) => c.joins.at(-1)?.room.id).sort();
+    expect(roomsAfter).toEqual(roomsBefore);
+    expect(regressions).toEqual([]);
+    expect(players.filter((c) => c.failures.length > 0).map((c) => c.failures)).toEqual([]);
+  }, 300_000);
+});
