@@ -56,6 +56,8 @@ interface Run {
   cpuMsPerRoomSec: number;
   /** Each node's share of one core over the window, %. */
   nodeCpuPct: number[];
+  /** Rooms each node ran (its /healthz), read before the window: the spread the balancer gave. */
+  roomsPerNode: number[];
   /** RSS of every node process at the window's end, summed. */
   rssMib: number;
   bytesPerClientSec: number;
@@ -213,6 +215,12 @@ async function runOnce(
     const joinS = (performance.now() - joinStarted) / 1000;
     console.log(`${tag} ${rooms * 3} clients joined in ${joinS.toFixed(1)} s; measuring ${opts.seconds} s`);
     await delay(opts.warmupS * 1000);
+    const roomsPerNode = await Promise.all(
+      procs.map(async (p) => {
+        const res = await fetch(`http://127.0.0.1:${p.port}/healthz`);
+        return ((await res.json()) as { rooms: number }).rooms;
+      }),
+    );
 
     const cpu0 = procs.map((p) => processCpuMs(p.pid));
     const t0 = performance.now();
@@ -249,6 +257,7 @@ async function runOnce(
       cpuMs: r(cpuMs, 0),
       cpuMsPerRoomSec: r(cpuMs / rooms / (windowMs / 1000), 4),
       nodeCpuPct: perNode.map((ms) => r((ms / windowMs) * 100, 1)),
+      roomsPerNode,
       rssMib: r(rssKib / 1024, 1),
       bytesPerClientSec: r((stats.player.bytes + stats.spectator.bytes) / clients / (windowMs / 1000), 1),
       loadGenCpuPct: r(stats.cpuPct, 1),

@@ -43,6 +43,42 @@ describe('three node processes behind HAProxy', () => {
     await cluster?.close();
   }, 60_000);
 
+  // First, while the cluster runs nothing else: it counts every room of every node.
+  it('a forged or stale ?node= reaches the room on its owner or a clear error, never a second copy', async () => {
+    const roomsEverywhere = async () =>
+      (await Promise.all(cluster.ids.map(async (id) => (await health(cluster.node(id).url)).rooms))).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    expect(await roomsEverywhere()).toBe(0);
+    const host = track(new ClusterClient(cluster.url, { node: 'node1' }));
+    await waitFor(host.socket, 'connect', undefined, 10_000);
+    const created = await host.createRoom('Host');
+    expect(created.node).toBe('node1');
+    // A node that does not exist (HAProxy balances it), one that is not the owner (it names the
+    // owner), and a request that is not a node id at all: each ends up seated on node1.
+    const visitors = ['no-such-node', 'node2', '../node1?x=1'].map((node) =>
+      track(new ClusterClient(cluster.url, { node })),
+    );
+    const joined = visitors.map((v) => v.nextJoin(15_000));
+    for (const v of visitors) v.enterRoom({ by: 'code', code: created.code as string, nickname: 'V' });
+    const joins = await Promise.all(joined);
+    expect(joins.map((j) => [j.node, j.room.id])).toEqual(visitors.map(() => ['node1', created.room.id]));
+    // Whoever came first took the free seat.
+    expect(joins.map((j) => j.role).sort()).toEqual(['right', 'spectator', 'spectator']);
+    expect(visitors[1]?.moves).toBe(1);
+    expect(await roomsEverywhere()).toBe(1);
+    // A code that leads nowhere is a clear error wherever it is asked.
+    for (const node of cluster.ids) {
+      const stray = track(new ClusterClient(cluster.url, { node }));
+      const failed = new Promise((resolve) => stray.once('failed', resolve));
+      stray.enterRoom({ by: 'code', code: 'no-such-room', nickname: 'X' });
+      expect(await failed).toMatchObject({ ok: false, error: 'ROOM_NOT_FOUND' });
+      stray.close();
+    }
+    for (const c of [host, ...visitors]) c.close();
+  });
+
   it(`${QUEUERS} clients spread over 3 nodes queue at once: every one is paired exactly once`, async () => {
     const queuers: ClusterClient[] = [];
     for (let i = 0; i < QUEUERS; i += 1) {
