@@ -165,7 +165,10 @@ export class RoomOwnership implements Tickable {
   private async save(room: GameRoom): Promise<void> {
     if (room.isClosed) return;
     const bytes = encoder.encode(JSON.stringify(room.checkpoint()));
-    await this.deps.leases.saveCheckpoint(room.id, this.nodeId, bytes);
+    // The code's route is refreshed with every save: it was set once, when the room opened.
+    await this.deps.leases.saveCheckpoint(room.id, this.nodeId, bytes, ROOM_CHECKPOINT_TTL_MS, [
+      this.codeKey(room.code),
+    ]);
   }
 
   /** Runs one Redis job per key at a time; errors mark Redis unreachable until a job succeeds. */

@@ -10,7 +10,7 @@ import { PlayerBot, type PlayerBotOptions } from './player-bot.ts';
 /** As the browser (client/src/app.ts): a room being settled is asked for again this often… */
 export const ELSEWHERE_RETRY_MS = 1_000;
 /** …this many times at most. */
-export const ELSEWHERE_RETRY_LIMIT = 30;
+export const ELSEWHERE_RETRY_LIMIT = 20;
 
 /** How the room is entered again after a reconnect: its code and seat token, or its public id. */
 export type ClusterEntry =
@@ -127,7 +127,7 @@ export class ClusterClient extends EventEmitter {
     return res;
   }
 
-  /** Resolves with the next JoinOk (or the latest when `already` and one exists). */
+  /** Resolves with the next JoinOk (a first join, or a rejoin after a move or a drop). */
   nextJoin(timeoutMs: number): Promise<JoinOk> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
