@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openCluster } from '../../server/cluster/cluster.ts';
 import { NODE_PRESENCE_TTL_MS } from '../../server/cluster/node-presence.ts';
@@ -5,6 +7,7 @@ import type { Config } from '../../server/config.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import { DEFAULT_WAIT_MS, waitFor, waitForSnapshot } from '../support/client.ts';
 import { startCutProxy } from '../support/cut-proxy.ts';
+import { startFreezeProxy } from '../support/freeze-proxy.ts';
 import { useTestEnv } from '../support/env.ts';
 import { queueJoin } from '../support/lobby.ts';
 import { PlayerBot } from '../support/player-bot.ts';
@@ -35,9 +38,46 @@ async function health(node: TestServer): Promise<{ status: string; redis: string
 const redisPort = Number(new URL(TEST_REDIS_URL).port || 6379);
 const redisHost = new URL(TEST_REDIS_URL).hostname;
 
-describe('a node that loses Redis while running', () => {
+/** A link to Redis that can be lost and given back. */
+interface RedisLink {
+  port: number;
+  lose(): void;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LINKS: [string, () => Promise<RedisLink>][] = [
+  // Redis stopped, or its host rebooted: connections reset, new ones refused.
+  [
+    'Redis goes down (connections reset and refused)',
+    async () => {
+      const proxy = await startCutProxy(redisPort, redisHost);
+      return {
+        port: proxy.port,
+        lose: () => proxy.cut(),
+        restore: () => proxy.restore(),
+        close: () => proxy.close(),
+      };
+    },
+  ],
+  // A network partition: nothing comes back and nothing says so; commands time out.
+  [
+    'the link to Redis goes silent (a partition: no reset, no answer)',
+    async () => {
+      const proxy = await startFreezeProxy(redisPort);
+      return {
+        port: Number(new URL(proxy.url).port),
+        lose: () => proxy.freeze(),
+        restore: async () => proxy.release(),
+        close: () => proxy.close(),
+      };
+    },
+  ],
+];
+
+describe.each(LINKS)('a node whose Redis is lost while running: %s', (_name, openLink) => {
   it('keeps its matches playing, refuses new rooms with SERVER_SHUTTING_DOWN, and recovers when Redis returns', async () => {
-    const proxy = await startCutProxy(redisPort, redisHost);
+    const proxy = await openLink();
     env.defer(() => proxy.close());
     const a = await startNode('node-a', `redis://127.0.0.1:${proxy.port}`);
     const b = await startNode('node-b', TEST_REDIS_URL);
@@ -58,7 +98,7 @@ describe('a node that loses Redis while running', () => {
       'node B to list the match of node A',
     );
 
-    proxy.cut();
+    proxy.lose();
     // No event says "Redis is gone" from outside: the node's health check tells.
     await pollUntil(
       () => health(a),
@@ -95,7 +135,7 @@ describe('a node that loses Redis while running', () => {
     expect(later.scores[0] + later.scores[1]).toBeGreaterThanOrEqual(during.scores[0] + during.scores[1]);
     expect(a.app.rooms.getById(roomId)?.isClosed).toBe(false);
 
-    proxy.restore();
+    await proxy.restore();
     await pollUntil(
       () => health(a),
       (h) => h.redis === 'ok' && h.status === 'ok',
@@ -118,5 +158,32 @@ describe('a node that loses Redis while running', () => {
     );
     const after = await waitForSnapshot(p1, (s) => s.phase === 'playing', DEFAULT_WAIT_MS);
     expect(after.scores[0] + after.scores[1]).toBeGreaterThanOrEqual(later.scores[0] + later.scores[1]);
+  });
+});
+
+describe('Redis down at start', () => {
+  it('a node with REDIS_URL exits 1 and says why, never runs alone', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, output).toBe(1);
+    expect(output).toContain(
+      'Pong Arena could not start: Cannot reach Redis at redis://127.0.0.1:1 (REDIS_URL): connect ECONNREFUSED 127.0.0.1:1. ' +
+        'Start Redis, or unset REDIS_URL to run one process on its own.',
+    );
+    expect(output).not.toContain('Pong Arena is running');
   });
 });

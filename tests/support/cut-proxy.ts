@@ -2,15 +2,15 @@ import net from 'node:net';
 
 /**
  * A TCP proxy whose link can be cut like a server that went down: cut() resets every connection
- * and refuses new ones (each is accepted and reset at once, as a closed port would) until
- * restore(). Unlike freeze-proxy, the other side learns of it at once.
+ * and stops listening, so new ones are refused (ECONNREFUSED) until restore() listens again on
+ * the same port. Unlike freeze-proxy, the other side learns of it at once.
  */
 export interface CutProxy {
   /** The proxy's port on 127.0.0.1. */
   port: number;
   readonly cutOff: boolean;
   cut(): void;
-  restore(): void;
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -19,10 +19,6 @@ export async function startCutProxy(targetPort: number, targetHost = '127.0.0.1'
   const open = new Set<net.Socket>();
   let cutOff = false;
   const server = net.createServer((client) => {
-    if (cutOff) {
-      client.resetAndDestroy();
-      return;
-    }
     const upstream = net.connect(targetPort, targetHost);
     for (const s of [client, upstream]) {
       open.add(s);
@@ -45,16 +41,18 @@ export async function startCutProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     cut() {
       cutOff = true;
+      server.close();
       for (const s of open) s.resetAndDestroy();
       open.clear();
     },
-    restore() {
+    async restore() {
       cutOff = false;
+      await new Promise<void>((resolve) => server.listen(address.port, '127.0.0.1', resolve));
     },
     async close() {
       for (const s of open) s.destroy();
       open.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
