@@ -9,7 +9,7 @@ import { waitFor } from '../support/client.ts';
 const QUEUERS = 200;
 const MATCHES = 20;
 /** Long enough that every match is still running while all three nodes restart one after another. */
-const POINTS_TO_WIN = 7;
+const POINTS_TO_WIN = 11;
 
 interface Health {
   node: string;
