@@ -70,6 +70,8 @@ class LoadGenerator implements ClientListener {
     private readonly url: string,
     private readonly rooms: number,
     private readonly tickHz: number,
+    /** Several nodes behind HAProxy: room i's three clients all connect to nodes[i % n] (`?node=`). */
+    private readonly nodes: readonly string[] = [],
   ) {}
 
   // --- ClientListener: called for every frame, so no allocation here.
@@ -116,11 +118,16 @@ class LoadGenerator implements ClientListener {
 
   private async joinOurs(room: number): Promise<[BenchClient, BenchClient, BenchClient]> {
     const auth = { v: PROTOCOL_VERSION };
-    const connect = () => RawSocketIoClient.connect(this.url, auth, this, REQUEST_TIMEOUT_MS);
+    const node = this.nodes.length > 0 ? (this.nodes[room % this.nodes.length] as string) : null;
+    const query: Record<string, string> = node ? { node } : {};
+    const connect = () => RawSocketIoClient.connect(this.url, auth, this, REQUEST_TIMEOUT_MS, query);
     const enter = async (client: RawSocketIoClient, event: string, payload: unknown, role: Role) => {
       const res = (await client.request(event, payload, REQUEST_TIMEOUT_MS)) as JoinResult;
       if (!res.ok) throw new Error(`${event} in room ${room}: ${res.error}`);
       if (res.role !== role) throw new Error(`${event} in room ${room}: got ${res.role}, wanted ${role}`);
+      // The room must live where its clients are: a snapshot never crosses nodes.
+      if (node && res.node !== node)
+        throw new Error(`${event} in room ${room}: on ${res.node}, wanted ${node}`);
       client.role = role === 'spectator' ? 'spectator' : 'player';
       return res;
     };
@@ -270,6 +277,7 @@ async function main(): Promise<void> {
       rooms: { type: 'string' },
       'tick-hz': { type: 'string', default: String(DEFAULT_TICK_HZ) },
       'snapshot-hz': { type: 'string', default: String(DEFAULT_SNAPSHOT_HZ) },
+      nodes: { type: 'string', default: '' },
     },
   });
   const variant = values.variant ?? '';
@@ -277,7 +285,8 @@ async function main(): Promise<void> {
   if (!values.url) throw new Error('--url is required');
   const rooms = Number(values.rooms);
   if (!Number.isInteger(rooms) || rooms < 1) throw new Error('--rooms must be a positive integer');
-  const gen = new LoadGenerator(variant, values.url, rooms, Number(values['tick-hz']));
+  const nodes = values.nodes.split(',').filter((n) => n !== '');
+  const gen = new LoadGenerator(variant, values.url, rooms, Number(values['tick-hz']), nodes);
 
   process.on('message', (msg: RunnerMessage) => {
     if (msg.type === 'window-start') gen.startWindow();

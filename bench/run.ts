@@ -24,6 +24,7 @@ import {
   waitForLine,
   waitForMessage,
 } from './lib/children.ts';
+import { runClusterBench } from './lib/cluster-run.ts';
 import { summariseCpuProfile } from './lib/cpu-profile.ts';
 import { compareFanout, cpuSpread, fanoutVerdict, type FanoutComparison } from './lib/fanout-comparison.ts';
 import type { LoadGenMessage, LoadGenWindowStats, RunnerMessage, Variant } from './lib/messages.ts';
@@ -54,6 +55,7 @@ const SERVER_ENTRY = 'dist/server/main.js';
 /** The built configuration module: its default fan-out mode is what `ours` runs with. */
 const CONFIG_ENTRY = 'dist/server/config.js';
 const DEFAULT_OUT = 'bench/results/latest.json';
+const DEFAULT_CLUSTER_OUT = 'bench/results/cluster-latest.json';
 const PROFILE_DIR = 'tmp/bench-profile';
 const DEFAULT_ROOMS = '50,200,500';
 /** Matches long enough that no room finishes inside a window: every room keeps simulating. */
@@ -89,6 +91,8 @@ interface Options {
   skipBuild: boolean;
   out: string;
   profile: boolean;
+  /** `--nodes N`: compare N nodes behind HAProxy with one node (bench/lib/cluster-run.ts). */
+  nodes: number | null;
 }
 
 const USAGE = `usage: tsx bench/run.ts [--rooms ${DEFAULT_ROOMS}] [--seconds 15] [--warmup 2] [--passes 2]
@@ -99,7 +103,10 @@ const USAGE = `usage: tsx bench/run.ts [--rooms ${DEFAULT_ROOMS}] [--seconds 15]
   --quick       one pass per variant at R=100 with a 10 s window (CI-sized)
   --skip-build  use dist/ as it is (default: rebuild the server when its sources are newer)
   --profile     run each server once at the largest R under node --cpu-prof (${PROFILE_DIR}/)
-                and print where its CPU goes; writes no results`;
+                and print where its CPU goes; writes no results
+  --nodes N     scale-out cost instead: N nodes on Redis (REDIS_URL, default the local one) and
+                PostgreSQL (DATABASE_URL, default the local one) behind HAProxy against one node
+                alone, same load (default R=200, out ${DEFAULT_CLUSTER_OUT})`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -112,8 +119,9 @@ function parseOptions(argv: string[]): Options {
       passes: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'skip-build': { type: 'boolean', default: false },
-      out: { type: 'string', default: DEFAULT_OUT },
+      out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      nodes: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -131,7 +139,10 @@ function parseOptions(argv: string[]): Options {
     if (!(n >= 0)) throw new Error(`${name}: expected a number ≥ 0`);
     return n;
   };
-  const rooms = (values.rooms ?? (values.quick ? '100' : DEFAULT_ROOMS))
+  const nodes = values.nodes === undefined ? null : positive(values.nodes, '--nodes', true);
+  const rooms = (
+    values.rooms ?? (values.quick ? '100' : nodes !== null ? String(TARGET_ROOMS) : DEFAULT_ROOMS)
+  )
     .split(',')
     .map((r) => positive(r.trim(), '--rooms', true));
   return {
@@ -141,8 +152,9 @@ function parseOptions(argv: string[]): Options {
     warmupS: values.warmup === undefined ? DEFAULT_WARMUP_S : nonNegative(values.warmup, '--warmup'),
     passes: positive(values.passes ?? (values.quick ? '1' : '2'), '--passes', true),
     skipBuild: values['skip-build'],
-    out: resolve(ROOT, values.out),
+    out: resolve(ROOT, values.out ?? (nodes !== null ? DEFAULT_CLUSTER_OUT : DEFAULT_OUT)),
     profile: values.profile,
+    nodes,
   };
 }
 
@@ -838,6 +850,21 @@ async function main(): Promise<void> {
   );
   if (opts.profile) {
     for (const variant of opts.variants) await profile(variant, opts, pins);
+    return;
+  }
+  if (opts.nodes !== null) {
+    await runClusterBench({
+      root: ROOT,
+      rooms: opts.rooms,
+      nodes: opts.nodes,
+      seconds: opts.seconds,
+      warmupS: opts.warmupS,
+      passes: opts.passes,
+      out: opts.out,
+      pins,
+      redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+      databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
     return;
   }
 

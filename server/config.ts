@@ -6,6 +6,7 @@ import {
   DEFAULT_SNAPSHOT_HZ,
   DEFAULT_TICK_HZ,
 } from '../shared/constants.ts';
+import { DEFAULT_KEY_PREFIX } from './cluster/redis-keys.ts';
 import type { FanoutMode } from './transport/snapshot-fanout.ts';
 
 /** Everything the server reads from its environment, parsed once at start-up. */
@@ -14,6 +15,8 @@ export interface Config {
   nodeId: string;
   /** Redis shared by several nodes (REDIS_URL); null runs one process on its own, in memory. */
   redisUrl: string | null;
+  /** Prefix of every cluster key (REDIS_KEY_PREFIX): several arenas (or test runs) may share one Redis. */
+  redisKeyPrefix: string;
   /** Password of the socket.io Admin UI at /admin (ADMIN_PASSWORD); null leaves it off. */
   adminPassword: string | null;
   port: number;
@@ -56,6 +59,7 @@ export const DEFAULT_CLIENT_DIR = fileURLToPath(
 export const DEFAULT_CONFIG: Config = {
   nodeId: 'node1',
   redisUrl: null,
+  redisKeyPrefix: DEFAULT_KEY_PREFIX,
   adminPassword: null,
   port: 3000,
   host: '0.0.0.0',
@@ -93,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...DEFAULT_CONFIG,
     nodeId: nodeId(env.NODE_ID),
     redisUrl: env.REDIS_URL?.trim() || null,
+    redisKeyPrefix: redisKeyPrefix(env.REDIS_KEY_PREFIX),
     adminPassword: env.ADMIN_PASSWORD || null,
     port: int(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
     host: env.HOST ?? DEFAULT_CONFIG.host,
@@ -109,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'API_REQUESTS_PER_MINUTE',
       DEFAULT_CONFIG.apiRequestsPerMinute,
       1,
-      100_000_000,
+      1_000_000,
     ),
     clientDir: env.CLIENT_DIR ?? DEFAULT_CONFIG.clientDir,
     logLevel: env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,
@@ -120,6 +125,15 @@ function fanoutMode(raw: string | undefined): FanoutMode {
   if (raw === undefined || raw === '') return DEFAULT_CONFIG.snapshotFanout;
   if (raw === 'direct' || raw === 'engine') return raw;
   throw new Error(`SNAPSHOT_FANOUT must be "direct" or "engine", got "${raw}"`);
+}
+
+/** A hash tag (`{…}`) keeps every key in one Redis Cluster slot, which the Lua scripts need. */
+function redisKeyPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return DEFAULT_KEY_PREFIX;
+  if (/^\{[A-Za-z0-9_:.-]{1,64}\}$/.test(raw)) return raw;
+  throw new Error(
+    `REDIS_KEY_PREFIX must be a hash tag like "{pong}" (letters, digits, _ : . -), got "${raw}"`,
+  );
 }
 
 /** Node ids travel in URLs (`?node=`) and Redis keys: short and plain. */

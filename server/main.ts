@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     ? await openCluster({
         redisUrl: config.redisUrl,
         nodeId: config.nodeId,
+        keyPrefix: config.redisKeyPrefix,
         info: { port: config.port },
         onError: (err) =>
           console.error(`redis (${config.nodeId}):`, err instanceof Error ? err.message : err),

@@ -74,8 +74,11 @@ export class RawSocketIoClient implements BenchClient {
     url: string,
     private readonly auth: unknown,
     private readonly listener: ClientListener,
+    query: Record<string, string>,
   ) {
     const wsUrl = new URL('/socket.io/?EIO=4&transport=websocket', url.replace(/^http/, 'ws'));
+    // Several nodes behind HAProxy: `?node=` is what it routes on.
+    for (const [k, v] of Object.entries(query)) wsUrl.searchParams.set(k, v);
     ({ ws: this.ws, tcp: this.tcp } = open(wsUrl.href));
     this.ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     this.ws.on('error', (err) => this.onConnect?.(err));
@@ -85,14 +88,15 @@ export class RawSocketIoClient implements BenchClient {
     });
   }
 
-  /** Connects and completes the socket.io handshake with `auth`. */
+  /** Connects and completes the socket.io handshake with `auth`; `query` goes on the URL. */
   static async connect(
     url: string,
     auth: unknown,
     listener: ClientListener,
     timeoutMs: number,
+    query: Record<string, string> = {},
   ): Promise<RawSocketIoClient> {
-    const client = new RawSocketIoClient(url, auth, listener);
+    const client = new RawSocketIoClient(url, auth, listener, query);
     const connected = new Promise<void>((resolve, reject) => {
       client.onConnect = (err) => {
         client.onConnect = null;

@@ -294,7 +294,8 @@ export class App {
   private quickMatch(): void {
     this.socket.emit('queue:join', { nickname: this.nick(this.nickname) }, (res) => {
       if (!res.ok) return this.banner(res.message);
-      show(byId('searching'), true);
+      // Another node may pair us before our own node answers: the search is already over then.
+      if (!this.session && !this.pending) show(byId('searching'), true);
     });
   }
 

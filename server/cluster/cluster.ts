@@ -8,6 +8,12 @@ import { RoomLeases } from './room-lease.ts';
 
 /** How long a node waits for Redis at start before it gives up with a clear error. */
 export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A command unanswered this long fails. Without it a silent link (a partition: no reset, no
+ * answer) leaves every command pending for good, and the node would never notice that Redis is
+ * away: it would keep taking rooms nobody else can find.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -45,14 +51,22 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
     maxRetriesPerRequest: 1,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   });
-  redis.on('error', (err: unknown) => opts.onError?.(err));
+  // connect() rejects with "Connection is closed."; the cause (ECONNREFUSED…) came as an error event.
+  let lastError: unknown = null;
+  redis.on('error', (err: unknown) => {
+    lastError = err;
+    opts.onError?.(err);
+  });
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
+    const why = lastError ?? err;
+    const reason = (why instanceof Error ? why.message : String(why)).replace(/\.$/, '');
     throw new Error(
-      `Cannot reach Redis at ${opts.redisUrl} (REDIS_URL): ${err instanceof Error ? err.message : String(err)}. ` +
+      `Cannot reach Redis at ${opts.redisUrl} (REDIS_URL): ${reason}. ` +
         'Start Redis, or unset REDIS_URL to run one process on its own.',
       { cause: err },
     );

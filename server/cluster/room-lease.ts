@@ -33,10 +33,15 @@ redis.call('DEL', KEYS[1])
 return 1
 `;
 
-/** Fenced write: a node that lost its lease cannot overwrite its successor's checkpoint. KEYS: lease, checkpoint. ARGV: node, bytes, TTL ms. */
+/**
+ * Fenced write: a node that lost its lease cannot overwrite its successor's checkpoint. The room's
+ * routes (KEYS[3..]) live as long as its checkpoint: a match older than their TTL is still found.
+ * KEYS: lease, checkpoint, routes…. ARGV: node, bytes, TTL ms.
+ */
 const SAVE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+for i = 3, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 return 1
 `;
 
@@ -88,11 +93,13 @@ export class RoomLeases {
     nodeId: string,
     bytes: Uint8Array,
     ttlMs: number = ROOM_CHECKPOINT_TTL_MS,
+    /** Keys that route to the room (its code's), kept alive as long as the checkpoint. */
+    routes: readonly string[] = [],
   ): Promise<boolean> {
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const saved = await saveScript.run(
       this.redis,
-      [this.lease(roomId), this.checkpoint(roomId)],
+      [this.lease(roomId), this.checkpoint(roomId), ...routes],
       [nodeId, data, ttlMs],
     );
     return saved === 1;

@@ -8,8 +8,6 @@ import { ROOM_CHECKPOINT_TTL_MS, type RoomLeases } from './room-lease.ts';
 
 /** Every owned room is checkpointed and its lease renewed at least this often. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-/** A room's code → id route is rewritten this often (it lives as long as a checkpoint). */
-const ROUTE_REFRESH_MS = 60_000;
 
 /** Where a room asked for by code or id is. */
 export type RoomRoute =
@@ -45,7 +43,6 @@ export class RoomOwnership implements Tickable {
   private readonly running = new Map<string, Promise<void>>();
   private readonly registered = new WeakMap<GameRoom, Promise<void>>();
   private lastFullMs = -Infinity;
-  private lastRoutesMs = -Infinity;
   private readonly nodeId: string;
   private healthy = true;
   /** Set by handOver(): this node runs no room's Redis work any more. */
@@ -106,18 +103,12 @@ export class RoomOwnership implements Tickable {
     if (this.stopped) return;
     const full = nowMs - this.lastFullMs >= CHECKPOINT_INTERVAL_MS;
     if (full) this.lastFullMs = nowMs;
-    // The code → id routes expire with the checkpoints; refreshed well before, not every second.
-    const refreshRoutes = full && nowMs - this.lastRoutesMs >= ROUTE_REFRESH_MS;
-    if (refreshRoutes) this.lastRoutesMs = nowMs;
     if (!full && this.dirty.size === 0) return;
     const rooms = full ? [...this.deps.rooms.all()] : [...this.dirty];
     this.dirty.clear();
     for (const room of rooms) {
       if (room.isClosed) continue;
       this.track(room.id, async () => {
-        if (refreshRoutes) {
-          await this.deps.redis.set(this.codeKey(room.code), room.id, 'PX', ROOM_CHECKPOINT_TTL_MS);
-        }
         if (full && !(await this.deps.leases.renew(room.id, this.nodeId))) {
           // The lease lapsed (Redis was away for longer than its TTL): take it again when it is
           // free; if another node took it, that node runs the room now.
@@ -174,7 +165,10 @@ export class RoomOwnership implements Tickable {
   private async save(room: GameRoom): Promise<void> {
     if (room.isClosed) return;
     const bytes = encoder.encode(JSON.stringify(room.checkpoint()));
-    await this.deps.leases.saveCheckpoint(room.id, this.nodeId, bytes);
+    // The code's route is refreshed with every save: it was set once, when the room opened.
+    await this.deps.leases.saveCheckpoint(room.id, this.nodeId, bytes, ROOM_CHECKPOINT_TTL_MS, [
+      this.codeKey(room.code),
+    ]);
   }
 
   /** Runs one Redis job per key at a time; errors mark Redis unreachable until a job succeeds. */

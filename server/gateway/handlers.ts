@@ -138,12 +138,21 @@ export const handlers: HandlerTable = {
       const room = session.ctx.rooms.create('private');
       // Several nodes: the invite link must work from any node as soon as the creator has it.
       if (session.ctx.ownership) {
+        // The creator's seat is held while the room registers in Redis: a room with nobody in it
+        // and no seat held closes on its next tick, and registering may take longer than a tick.
+        const held = room.hold({
+          nickname: req.nickname ?? DEFAULT_NICKNAME,
+          playerId: session.playerId,
+          profileId: session.profileId,
+        });
         await session.ctx.ownership.settled(room);
         // socket.io#4067: never seat a socket that left while we awaited.
         if (!session.socket.connected) {
           room.close('its creator left');
           return failure(session.ctx.metrics, ErrorCode.NOT_IN_ROOM);
         }
+        const opts = { nickname: req.nickname, token: held.token, showCode: true, wantsSeat: true };
+        return enter(session, room, opts);
       }
       return enter(session, room, { nickname: req.nickname, showCode: true, wantsSeat: true });
     },

@@ -26,6 +26,9 @@ export class LobbyPublisher implements Tickable {
   tick(nowMs: number): void {
     if (!this.dirty || nowMs - this.lastPushMs < LOBBY_PUSH_INTERVAL_MS) return;
     this.dirty = false;
+    // Nobody here is looking: no list to read (a shared directory reads every node's) and none to
+    // encode. A viewer who subscribes later gets the whole list in the answer.
+    if (!this.io.sockets.adapter.rooms.get(LOBBY_CHANNEL)?.size) return;
     this.lastPushMs = nowMs;
     this.pushes += 1;
     // Every node hears every change of a shared directory and pushes to its own viewers: through

@@ -72,6 +72,8 @@ export class RedisRoomDirectory implements RoomDirectory {
     this.keys = opts.presence.keys;
     this.ownKey = this.keys.roomsPrefix + opts.presence.nodeId;
     this.subscriber = opts.redis.duplicate();
+    // Without a listener ioredis prints every failed reconnection while Redis is away.
+    this.subscriber.on('error', (err: unknown) => opts.onError?.(err));
     this.subscriber.on('message', (channel: string) => {
       if (channel === this.keys.roomsChannel) for (const l of this.listeners) l();
     });
