@@ -114,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'API_REQUESTS_PER_MINUTE',
       DEFAULT_CONFIG.apiRequestsPerMinute,
       1,
-      1_000_000,
+      100_000_000,
     ),
     clientDir: env.CLIENT_DIR ?? DEFAULT_CONFIG.clientDir,
     logLevel: env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel,
