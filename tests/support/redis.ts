@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
+import { pollUntil } from './resilience.ts';
 import { clusterKeys, type ClusterKeys } from '../../server/cluster/redis-keys.ts';
 
 /** The Redis every test runs against (`.ci/run` starts it when it is not running). */
@@ -94,9 +95,5 @@ export async function eventually(
   what: string,
   timeoutMs = 5_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil(check, (ok) => ok, what, { timeoutMs });
 }
