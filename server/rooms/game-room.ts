@@ -153,8 +153,6 @@ export type JoinOutcome =
   | { ok: false; error: ErrorCode };
 
 const SEAT_ROLES: readonly ['left', 'right'] = ['left', 'right'];
-/** How long a room that nobody has entered yet is kept before it counts as empty. */
-export const NEW_ROOM_GRACE_MS = 5_000;
 
 /** Seat tokens are compared (and checkpointed) as hashes: 144 random bits need no slow hash. */
 export function hashToken(token: string): string {
@@ -195,8 +193,6 @@ export class GameRoom implements Tickable {
   private lastPoints = 0;
   /** The object every broadcast snapshot is written into (the transport reads it at once). */
   private readonly wireSnapshot: Snapshot = emptySnapshot();
-  /** Someone has entered this room (until then an empty room is new, not abandoned). */
-  private hadMembers = false;
   /** Members that are not people (the computer player): they never keep a room alive. */
   private readonly bots = new Set<string>();
   /** The computer player's seat and level (practice rooms), so a restored room gets it back. */
@@ -325,7 +321,6 @@ export class GameRoom implements Tickable {
     }
     const role: Role = seat >= 0 ? (SEAT_ROLES[seat] as Role) : 'spectator';
     this.members.set(memberId, role);
-    this.hadMembers = true;
     if (!this.match && this.seats.every((s) => s?.memberId)) {
       this.startMatch(now);
     }
@@ -689,10 +684,7 @@ export class GameRoom implements Tickable {
     // Runs every tick: count people without walking the members (only practice rooms have a bot).
     let people = this.members.size;
     if (this.bots.size > 0) for (const id of this.bots) if (this.members.has(id)) people -= 1;
-    // A room nobody has entered yet is not empty but new: its creator is on the way (several nodes:
-    // the room is made reachable from every node first). It gets a few seconds.
-    const unborn = this.members.size === 0 && !this.hadMembers && now - this.createdAtMs < NEW_ROOM_GRACE_MS;
-    if (people === 0 && !seatHeld && !unborn) return this.close('empty');
+    if (people === 0 && !seatHeld) return this.close('empty');
     if (phase === 'waiting' && now - this.createdAtMs >= this.opts.joinDeadlineMs) {
       return this.close('nobody joined in time');
     }
