@@ -79,18 +79,23 @@ class ListingWatch {
 
   /**
    * Every version of the listing that one node showed was shown by every other node within
-   * LISTING_AGREEMENT_MS of when it first appeared; returns the versions that were not.
+   * LISTING_AGREEMENT_MS of when it first appeared — that version, or one the first node showed
+   * after it (a version replaced sooner than another node's next look need not be seen there);
+   * returns the versions that were not.
    */
   disagreements(): string[] {
     const out: string[] = [];
     for (const [id, samples] of this.seen) {
       samples.forEach((s, i) => {
         if (i > 0 && samples[i - 1]?.listing === s.listing) return;
+        const sameOrLater = new Set(samples.slice(i).map((x) => x.listing));
         for (const [other, theirs] of this.seen) {
           if (other === id) continue;
           const agreed = theirs.some(
             (t) =>
-              t.listing === s.listing && Math.abs(t.atMs - s.atMs) <= LISTING_AGREEMENT_MS + LISTING_POLL_MS,
+              sameOrLater.has(t.listing) &&
+              t.atMs >= s.atMs - LISTING_AGREEMENT_MS - LISTING_POLL_MS &&
+              t.atMs <= s.atMs + LISTING_AGREEMENT_MS + LISTING_POLL_MS,
           );
           if (!agreed)
             out.push(`${other} never showed, near ${Math.round(s.atMs)} ms, what ${id} showed: ${s.listing}`);
