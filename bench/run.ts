@@ -25,9 +25,10 @@ import {
   waitForMessage,
 } from './lib/children.ts';
 import { runClusterBench } from './lib/cluster-run.ts';
+import { joinedLoadGen } from './lib/load-gen-control.ts';
 import { summariseCpuProfile } from './lib/cpu-profile.ts';
 import { compareFanout, cpuSpread, fanoutVerdict, type FanoutComparison } from './lib/fanout-comparison.ts';
-import type { LoadGenMessage, LoadGenWindowStats, RunnerMessage, Variant } from './lib/messages.ts';
+import type { LoadGenWindowStats, Variant } from './lib/messages.ts';
 import {
   allowedCpus,
   clockTicksPerSecond,
@@ -65,8 +66,6 @@ const DEFAULT_WARMUP_S = 2;
 /** The line each server prints once it listens; group 1 is the port (both listen on PORT=0). */
 const READY_LINE = /https?:\/\/[^\s/]+:(\d+)\//;
 const READY_TIMEOUT_MS = 30_000;
-const JOIN_TIMEOUT_BASE_MS = 30_000;
-const JOIN_TIMEOUT_PER_ROOM_MS = 200;
 
 /** The issue's targets: cost, latency and memory at R = 200, and the tick rate held at R = 500. */
 const TARGET_ROOMS = 200;
@@ -319,25 +318,12 @@ async function runOnce(spec: RunSpec): Promise<PassResult> {
       { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     children.push(loadGen);
-    const fromGen =
-      <T>(type: string, pick: (m: LoadGenMessage) => T | undefined) =>
-      (raw: unknown) => {
-        const m = raw as LoadGenMessage;
-        if (m.type === 'error') throw new Error(`load generator: ${m.message}`);
-        return m.type === type ? pick(m) : undefined;
-      };
-    const tell = (msg: RunnerMessage) => loadGen.send(msg);
-
-    const joinStarted = performance.now();
-    await waitForMessage(
-      loadGen,
-      fromGen('joined', (m) => (m.type === 'joined' ? m : undefined)),
-      JOIN_TIMEOUT_BASE_MS + rooms * JOIN_TIMEOUT_PER_ROOM_MS,
-      `${tag} joining`,
-    );
-    const joinS = (performance.now() - joinStarted) / 1000;
-    console.log(`${tag} ${rooms * 3} clients joined in ${joinS.toFixed(1)} s; measuring ${opts.seconds} s`);
-    await delay(opts.warmupS * 1000);
+    const { fromGen, tell, joinS } = await joinedLoadGen(loadGen, {
+      rooms,
+      tag,
+      seconds: opts.seconds,
+      warmupS: opts.warmupS,
+    });
 
     // Window: metrics scraped just outside the CPU readings, so scraping is not billed to the window.
     const m0 = await scrape(url);

@@ -17,7 +17,8 @@ import { Redis } from 'ioredis';
 import { renderHaproxyConfig } from '../../deploy/haproxy-config.mjs';
 import { DEFAULT_SNAPSHOT_HZ, DEFAULT_TICK_HZ } from '../../shared/constants.ts';
 import { spawnPinned, stopChild, waitForLine, waitForMessage } from './children.ts';
-import type { LoadGenMessage, LoadGenWindowStats, RunnerMessage } from './messages.ts';
+import { joinedLoadGen } from './load-gen-control.ts';
+import type { LoadGenWindowStats } from './messages.ts';
 import { processCpuMs, processRssKib } from './proc-cpu.ts';
 import { mean, round } from './stats.ts';
 
@@ -25,8 +26,6 @@ const SERVER_ENTRY = 'dist/server/main.js';
 const READY_LINE = /https?:\/\/[^\s/]+:(\d+)\//;
 const READY_TIMEOUT_MS = 30_000;
 const BALANCER_READY_MS = 15_000;
-const JOIN_TIMEOUT_BASE_MS = 30_000;
-const JOIN_TIMEOUT_PER_ROOM_MS = 200;
 const POINTS_TO_WIN = 99;
 /** The issue's target: N nodes' summed CPU per room-second within this of one node's, at R = 200. */
 export const TARGET_CLUSTER_CPU_RATIO = 1.15;
@@ -197,24 +196,12 @@ async function runOnce(
       { cwd: opts.root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     others.push(loadGen);
-    const fromGen =
-      <T>(type: string, pick: (m: LoadGenMessage) => T | undefined) =>
-      (raw: unknown) => {
-        const m = raw as LoadGenMessage;
-        if (m.type === 'error') throw new Error(`load generator: ${m.message}`);
-        return m.type === type ? pick(m) : undefined;
-      };
-    const tell = (msg: RunnerMessage) => loadGen.send(msg);
-    const joinStarted = performance.now();
-    await waitForMessage(
-      loadGen,
-      fromGen('joined', (m) => (m.type === 'joined' ? m : undefined)),
-      JOIN_TIMEOUT_BASE_MS + rooms * JOIN_TIMEOUT_PER_ROOM_MS,
-      `${tag} joining`,
-    );
-    const joinS = (performance.now() - joinStarted) / 1000;
-    console.log(`${tag} ${rooms * 3} clients joined in ${joinS.toFixed(1)} s; measuring ${opts.seconds} s`);
-    await delay(opts.warmupS * 1000);
+    const { fromGen, tell } = await joinedLoadGen(loadGen, {
+      rooms,
+      tag,
+      seconds: opts.seconds,
+      warmupS: opts.warmupS,
+    });
     const roomsPerNode = await Promise.all(
       procs.map(async (p) => {
         const res = await fetch(`http://127.0.0.1:${p.port}/healthz`);
