@@ -101,7 +101,8 @@ const USAGE = `usage: tsx bench/run.ts [--rooms ${DEFAULT_ROOMS}] [--seconds 15]
                 (both always), ours-engine (ours with SNAPSHOT_FANOUT=engine)
   --quick       one pass per variant at R=100 with a 10 s window (CI-sized)
   --skip-build  use dist/ as it is (default: rebuild the server when its sources are newer)
-  --profile     run each server once at the largest R under node --cpu-prof (${PROFILE_DIR}/)
+  --profile     run each server once at the largest R under node --cpu-prof (${PROFILE_DIR}/);
+                with --nodes, every node of every run is profiled (one pass is enough)
                 and print where its CPU goes; writes no results
   --nodes N     scale-out cost instead: N nodes on Redis (REDIS_URL, default the local one) and
                 PostgreSQL (DATABASE_URL, default the local one) behind HAProxy against one node
@@ -795,11 +796,10 @@ async function profile(variant: Variant, opts: Options, pins: Pins): Promise<voi
     pins,
     serverNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
-  // The main thread ran for the whole window: its profile is the largest.
-  const path = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  // Node names each profile CPU.<date>.<time>.<pid>.<thread>.<seq>: thread 0 is the main thread
+  // (the others are a loader's or the store's worker).
+  const main = readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  const path = main === undefined ? undefined : join(dir, main);
   if (!path) throw new Error(`no profile written in ${relative(ROOT, dir)}`);
   const summary = summariseCpuProfile(path, 30);
   console.log(`\nprofile: ${relative(ROOT, path)} (whole process life: start-up and joins included)`);
@@ -834,7 +834,7 @@ async function main(): Promise<void> {
       ? 'bench: taskset or a second CPU is missing: processes are not pinned (figures are noisier)'
       : `bench: server pinned to CPU ${pins.server}, load generator to CPU ${pins.loadGen}`,
   );
-  if (opts.profile) {
+  if (opts.profile && opts.nodes === null) {
     for (const variant of opts.variants) await profile(variant, opts, pins);
     return;
   }
@@ -850,6 +850,7 @@ async function main(): Promise<void> {
       pins,
       redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
       databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+      profileDir: opts.profile ? join(ROOT, PROFILE_DIR) : null,
     });
     return;
   }

@@ -43,6 +43,8 @@ export interface ClusterBenchOptions {
   pins: { server: number | null; loadGen: number | null };
   redisUrl: string;
   databaseUrl: string;
+  /** `--profile`: every node runs under `node --cpu-prof`, a folder per run under this one. */
+  profileDir: string | null;
 }
 
 interface Run {
@@ -89,8 +91,15 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startNode(opts: ClusterBenchOptions, id: string, env: Record<string, string>): Promise<Proc> {
-  const child = spawnPinned(opts.pins.server, process.execPath, [SERVER_ENTRY], {
+async function startNode(
+  opts: ClusterBenchOptions,
+  id: string,
+  env: Record<string, string>,
+  profileDir: string | null,
+): Promise<Proc> {
+  // A folder per node: the main thread's profile is CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile.
+  const profile = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, id)}`];
+  const child = spawnPinned(opts.pins.server, process.execPath, [...profile, SERVER_ENTRY], {
     cwd: opts.root,
     env: {
       ...process.env,
@@ -155,18 +164,21 @@ async function runOnce(
   const others: ChildProcess[] = [];
   const prefix = `{bench-${randomBytes(6).toString('hex')}}`;
   const tmp = mkdtempSync(join(tmpdir(), 'pong-bench-cluster-'));
+  const profileDir =
+    opts.profileDir === null ? null : join(opts.profileDir, `${mode}-R${rooms}-pass${pass}-${Date.now()}`);
+  if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
   try {
     let url: string;
     let nodeIds: string[] = [];
     if (mode === 'single') {
       // One node as deployed by default: no Redis, its own PGlite.
-      const node = await startNode(opts, 'node1', { DATA_DIR: join(tmp, 'data') });
+      const node = await startNode(opts, 'node1', { DATA_DIR: join(tmp, 'data') }, profileDir);
       procs.push(node);
       url = `http://127.0.0.1:${node.port}`;
     } else {
       nodeIds = Array.from({ length: opts.nodes }, (_, i) => `node${i + 1}`);
       const env = { REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix, DATABASE_URL: opts.databaseUrl };
-      for (const id of nodeIds) procs.push(await startNode(opts, id, env));
+      for (const id of nodeIds) procs.push(await startNode(opts, id, env, profileDir));
       const port = await freePort();
       const config = join(tmp, 'haproxy.cfg');
       const layout = procs.map((p) => ({ id: p.id, host: '127.0.0.1', port: p.port }));
@@ -257,6 +269,8 @@ async function runOnce(
   } finally {
     await Promise.all([...others, ...procs.map((p) => p.child)].map((c) => stopChild(c)));
     rmSync(tmp, { recursive: true, force: true });
+    if (profileDir !== null)
+      console.log(`${tag} profiles (whole process life) in ${relative(opts.root, profileDir)}`);
     if (mode === 'cluster') await deleteKeys(opts.redisUrl, prefix);
   }
 }

@@ -51,11 +51,16 @@ describe('transport seam: the engine.io and ws internals it relies on', () => {
     expect(transport.name).toBe('websocket');
     expect(typeof transport.writable).toBe('boolean');
     expect(transport.perMessageDeflate).toBeFalsy();
-    expect(typeof transport._onSent).toBe('function');
     expect(typeof transport.onPacket).toBe('function');
-    const ws = transport.socket as { readyState: number; _sender: { sendFrame: unknown } };
+    const ws = transport.socket as {
+      readyState: number;
+      _sender: { sendFrame: unknown };
+      _socket: { listenerCount(event: string): number };
+    };
     expect(ws.readyState).toBe(1);
     expect(typeof ws._sender.sendFrame).toBe('function');
+    // The direct write passes no callback: a failed write must reach ws as the socket's 'error'.
+    expect(ws._socket.listenerCount('error')).toBeGreaterThan(0);
     expect(typeof Sender.frame).toBe('function');
     // engine.io's own pre-encoded path, which the direct write mirrors and falls back to.
     const wsTransportProto = Object.getPrototypeOf(transport) as Record<string, unknown>;
