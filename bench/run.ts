@@ -106,7 +106,8 @@ const USAGE = `usage: tsx bench/run.ts [--rooms ${DEFAULT_ROOMS}] [--seconds 15]
                 and print where its CPU goes; writes no results
   --nodes N     scale-out cost instead: N nodes on Redis (REDIS_URL, default the local one) and
                 PostgreSQL (DATABASE_URL, default the local one) behind HAProxy against one node
-                alone, same load (default R=200, out ${DEFAULT_CLUSTER_OUT})`;
+                alone and against the same N nodes without Redis, same load (default R=200,
+                out ${DEFAULT_CLUSTER_OUT})`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({

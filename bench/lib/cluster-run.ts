@@ -1,9 +1,12 @@
 /**
  * `npm run bench -- --nodes N`: the same load as the main bench (R rooms × 2 players + 1
  * spectator, 20 inputs/s per player), once against one node on its own (no Redis: the default
- * deployment) and once through HAProxy against N nodes on Redis, each room's three clients on one
- * node chosen round-robin up front (`?node=`, which HAProxy routes on). Compares server CPU per
- * room-second, summed over every node process, with the single node's: the cost of scaling out.
+ * deployment), once through HAProxy against N nodes on Redis, each room's three clients on one
+ * node chosen round-robin up front (`?node=`, which HAProxy routes on), and once against the same
+ * N processes behind the same HAProxy without Redis. Compares server CPU per room-second, summed
+ * over every node process, with the single node's: the cost of scaling out. The third run splits
+ * that cost: on this machine all N nodes share one core (the other runs the load), and N processes
+ * time-sharing a core cost more per room than one, with or without Redis.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,7 +51,12 @@ export interface ClusterBenchOptions {
 }
 
 interface Run {
-  mode: 'single' | 'cluster';
+  /**
+   * single: one node, no Redis. cluster: N nodes on Redis behind HAProxy. colocated: the same N
+   * processes behind the same HAProxy without Redis (each its own PGlite): what running N processes
+   * on this machine's one server core costs by itself, with no shared state.
+   */
+  mode: 'single' | 'cluster' | 'colocated';
   rooms: number;
   pass: number;
   windowS: number;
@@ -159,7 +167,12 @@ async function runOnce(
   rooms: number,
   pass: number,
 ): Promise<Run> {
-  const tag = `[${mode === 'single' ? '1 node' : `${opts.nodes} nodes`} R=${rooms} pass ${pass}/${opts.passes}]`;
+  const label = {
+    single: '1 node',
+    cluster: `${opts.nodes} nodes`,
+    colocated: `${opts.nodes} nodes, no Redis`,
+  }[mode];
+  const tag = `[${label} R=${rooms} pass ${pass}/${opts.passes}]`;
   const procs: Proc[] = [];
   const others: ChildProcess[] = [];
   const prefix = `{bench-${randomBytes(6).toString('hex')}}`;
@@ -177,8 +190,11 @@ async function runOnce(
       url = `http://127.0.0.1:${node.port}`;
     } else {
       nodeIds = Array.from({ length: opts.nodes }, (_, i) => `node${i + 1}`);
-      const env = { REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix, DATABASE_URL: opts.databaseUrl };
-      for (const id of nodeIds) procs.push(await startNode(opts, id, env, profileDir));
+      const shared = { REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix, DATABASE_URL: opts.databaseUrl };
+      for (const id of nodeIds) {
+        const env = mode === 'cluster' ? shared : { DATA_DIR: join(tmp, `data-${id}`) };
+        procs.push(await startNode(opts, id, env, profileDir));
+      }
       const port = await freePort();
       const config = join(tmp, 'haproxy.cfg');
       const layout = procs.map((p) => ({ id: p.id, host: '127.0.0.1', port: p.port }));
@@ -282,48 +298,61 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<void> 
     rooms: number;
     single: Run[];
     cluster: Run[];
+    colocated: Run[];
     singleCpuMsPerRoomSec: number;
     clusterCpuMsPerRoomSec: number;
+    colocatedCpuMsPerRoomSec: number;
+    /** The target: N nodes on Redis against one node. */
     cpuRatio: number;
+    /** N nodes on Redis against the same N processes without it: what the shared state costs. */
+    redisRatio: number;
   }[] = [];
+  const modes: Run['mode'][] = ['single', 'cluster', 'colocated'];
   for (const rooms of opts.rooms) {
-    const single: Run[] = [];
-    const cluster: Run[] = [];
+    const runs: Record<Run['mode'], Run[]> = { single: [], cluster: [], colocated: [] };
     for (let pass = 1; pass <= opts.passes; pass += 1) {
-      // Alternate which runs first, so drift over a pass does not always fall on the same one.
-      const order: Run['mode'][] = pass % 2 === 1 ? ['single', 'cluster'] : ['cluster', 'single'];
+      // Rotate which runs first, so drift over a pass does not always fall on the same one.
+      const order = modes.map((_, i) => modes[(i + pass - 1) % modes.length] as Run['mode']);
       for (const mode of order) {
         const run = await runOnce(opts, mode, rooms, pass);
         for (const p of run.problems) console.log(`  ! ${p}`);
-        (mode === 'single' ? single : cluster).push(run);
+        runs[mode].push(run);
       }
     }
-    const s = mean(single.map((x) => x.cpuMsPerRoomSec));
-    const c = mean(cluster.map((x) => x.cpuMsPerRoomSec));
+    const avg = (mode: Run['mode']) => mean(runs[mode].map((x) => x.cpuMsPerRoomSec));
+    const [s, c, k] = [avg('single'), avg('cluster'), avg('colocated')];
     results.push({
       rooms,
-      single,
-      cluster,
+      ...runs,
       singleCpuMsPerRoomSec: r(s, 4),
       clusterCpuMsPerRoomSec: r(c, 4),
+      colocatedCpuMsPerRoomSec: r(k, 4),
       cpuRatio: r(c / s, 3),
+      redisRatio: r(c / k, 3),
     });
   }
 
   console.log(`\nCPU per room-second, summed over the node processes (${opts.nodes} nodes vs 1):`);
   for (const x of results) {
     const passes = (runs: Run[]) => runs.map((p) => p.cpuMsPerRoomSec.toFixed(3)).join(', ');
+    const perNode = (runs: Run[]) => runs.map((p) => p.nodeCpuPct.map((n) => `${n}%`).join('/')).join(', ');
     console.log(
       `  R=${x.rooms}  1 node: ${x.singleCpuMsPerRoomSec.toFixed(3)} ms (passes ${passes(x.single)})`,
     );
     console.log(
-      `         ${opts.nodes} nodes: ${x.clusterCpuMsPerRoomSec.toFixed(3)} ms (passes ${passes(x.cluster)}; ` +
-        `per node ${x.cluster.map((p) => p.nodeCpuPct.map((n) => `${n}%`).join('/')).join(', ')})`,
+      `         ${opts.nodes} nodes on Redis: ${x.clusterCpuMsPerRoomSec.toFixed(3)} ms (passes ${passes(x.cluster)}; ` +
+        `per node ${perNode(x.cluster)})`,
     );
-    console.log(`         ratio ${x.cpuRatio.toFixed(3)}×`);
+    console.log(
+      `         ${opts.nodes} nodes, no Redis: ${x.colocatedCpuMsPerRoomSec.toFixed(3)} ms (passes ${passes(x.colocated)}; ` +
+        `per node ${perNode(x.colocated)})`,
+    );
+    console.log(
+      `         ratio ${x.cpuRatio.toFixed(3)}× one node; ${x.redisRatio.toFixed(3)}× the same ${opts.nodes} processes without Redis`,
+    );
   }
   const at = results.find((x) => x.rooms === TARGET_CLUSTER_ROOMS) ?? results[results.length - 1];
-  const trusted = results.every((x) => [...x.single, ...x.cluster].every((p) => p.trusted));
+  const trusted = results.every((x) => [...x.single, ...x.cluster, ...x.colocated].every((p) => p.trusted));
   if (at) {
     const pass = at.cpuRatio <= TARGET_CLUSTER_CPU_RATIO;
     console.log(
@@ -345,6 +374,7 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<void> 
       warmupS: opts.warmupS,
       passes: opts.passes,
       single: 'one node, no Redis (PGlite), clients straight to it',
+      colocated: `${opts.nodes} nodes without Redis (each its own PGlite) behind the same HAProxy, rooms spread the same way`,
       cluster: `${opts.nodes} nodes on Redis + PostgreSQL behind HAProxy; each room's clients on one node, round-robin (?node=)`,
       pinned: opts.pins,
       cpuSource: '/proc/<pid>/stat utime+stime of every node process over the window, summed',

@@ -1,5 +1,6 @@
-// Keeps `npm run bench -- --nodes 3` from rotting: one node alone, then three nodes on Redis behind
-// HAProxy, three rooms each for about a second, and checks the report. Needs dist/ (the deploy
+// Keeps `npm run bench -- --nodes 3` from rotting: one node alone, three nodes on Redis behind
+// HAProxy, and the same three without Redis, three rooms each for about a second, and checks the
+// report. Needs dist/ (the deploy
 // project runs after `npm run build`), HAProxy, Redis and PostgreSQL (what `.ci/run` provides).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,9 +29,12 @@ interface Report {
     rooms: number;
     single: Run[];
     cluster: Run[];
+    colocated: Run[];
     singleCpuMsPerRoomSec: number;
     clusterCpuMsPerRoomSec: number;
+    colocatedCpuMsPerRoomSec: number;
     cpuRatio: number;
+    redisRatio: number;
   }[];
 }
 
@@ -38,14 +42,14 @@ const dir = mkdtempSync(join(tmpdir(), 'pong-cluster-bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run bench -- --nodes 3 (smoke)', () => {
-  it('runs the same load on one node and on three behind HAProxy, and compares their CPU', async () => {
+  it('runs the same load on one node and on three behind HAProxy (with and without Redis), and compares their CPU', async () => {
     const out = join(dir, 'cluster.json');
     const { code, output } = await runScript('bench/run.ts', [
       ...['--nodes', String(NODES), '--rooms', String(ROOMS), '--seconds', '1', '--warmup', '0.2'],
       ...['--passes', '1', '--skip-build', '--out', out],
     ]);
     expect(code, output).toBe(0);
-    expect(output).toMatch(/ratio \d+\.\d{3}×/);
+    expect(output).toMatch(/ratio \d+\.\d{3}× one node; \d+\.\d{3}× the same 3 processes without Redis/);
     expect(output).toMatch(/target: (pass|FAIL) {2}3 nodes' CPU\/room·s ≤ 1\.15× one node's/);
 
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
@@ -55,17 +59,21 @@ describe('npm run bench -- --nodes 3 (smoke)', () => {
     expect(result.rooms).toBe(ROOMS);
     const [single] = result.single;
     const [cluster] = result.cluster;
-    if (!single || !cluster) throw new Error('a mode did not run');
-    expect([single.problems, cluster.problems]).toEqual([[], []]);
+    const [colocated] = result.colocated;
+    if (!single || !cluster || !colocated) throw new Error('a mode did not run');
+    expect([single.problems, cluster.problems, colocated.problems]).toEqual([[], [], []]);
     expect(single.roomsPerNode).toEqual([ROOMS]);
     // Each node ran one room: the load went through the balancer to all three, as routed.
     expect(cluster.roomsPerNode).toEqual([1, 1, 1]);
+    expect(colocated.roomsPerNode).toEqual([1, 1, 1]);
     expect(cluster.nodeCpuPct).toHaveLength(NODES);
-    for (const pct of [...single.nodeCpuPct, ...cluster.nodeCpuPct]) expect(pct).toBeGreaterThan(0);
-    // Snapshots reached the clients in both (about 30 a second of ~24 bytes each).
-    expect(single.bytesPerClientSec).toBeGreaterThan(100);
-    expect(cluster.bytesPerClientSec).toBeGreaterThan(100);
+    for (const pct of [...single.nodeCpuPct, ...cluster.nodeCpuPct, ...colocated.nodeCpuPct]) {
+      expect(pct).toBeGreaterThan(0);
+    }
+    // Snapshots reached the clients in all three (about 30 a second of ~24 bytes each).
+    for (const run of [single, cluster, colocated]) expect(run.bytesPerClientSec).toBeGreaterThan(100);
     expect(result.cpuRatio).toBeCloseTo(result.clusterCpuMsPerRoomSec / result.singleCpuMsPerRoomSec, 2);
+    expect(result.redisRatio).toBeCloseTo(result.clusterCpuMsPerRoomSec / result.colocatedCpuMsPerRoomSec, 2);
     expect(report.cpuRatio).toBe(result.cpuRatio);
   }, 180_000);
 });
