@@ -12,7 +12,7 @@ import type {
   RoomPhase,
 } from '../../shared/protocol/messages.ts';
 import { InputRecorder, type Forfeit, type InputLog } from '../../shared/replay/input-log.ts';
-import { countdownTicks, createMatch, step } from '../../shared/sim/step.ts';
+import { countdownTicks, createMatch, stepInPlace } from '../../shared/sim/step.ts';
 import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
 import { newMatchId } from '../store/ids.ts';
 import type { Clock } from './clock.ts';
@@ -193,6 +193,8 @@ export class GameRoom implements Tickable {
   private lastPoints = 0;
   /** The object every broadcast snapshot is written into (the transport reads it at once). */
   private readonly wireSnapshot: Snapshot = emptySnapshot();
+  /** The intents of the tick being stepped, reused: no array per room per tick. */
+  private readonly stepInputs: [Intent, Intent] = [0, 0];
   /** Members that are not people (the computer player): they never keep a room alive. */
   private readonly bots = new Set<string>();
   /** The computer player's seat and level (practice rooms), so a restored room gets it back. */
@@ -224,7 +226,8 @@ export class GameRoom implements Tickable {
    */
   private resume(from: RoomCheckpoint): void {
     const now = this.opts.clock.now();
-    this.match = from.match;
+    // The room steps its match in place: it must own it, not share the checkpoint's.
+    this.match = from.match && structuredClone(from.match);
     this.resumeTicks = from.resumeTicks;
     this.rematchWanted = [from.rematch[0], from.rematch[1]];
     this.computer = from.computer;
@@ -415,7 +418,8 @@ export class GameRoom implements Tickable {
       code: this.code,
       id: this.id,
       kind: this.kind,
-      match: this.match,
+      // A copy: the room goes on stepping its own in place.
+      match: this.match && structuredClone(this.match),
       resumeTicks: this.resumeTicks,
       rematch: [this.rematchWanted[0], this.rematchWanted[1]],
       seats: [seat(this.seats[0]), seat(this.seats[1])],
@@ -628,10 +632,12 @@ export class GameRoom implements Tickable {
         q1.drain();
         this.recording?.recorder.idle();
       } else {
-        const left = q0.next();
-        const right = q1.next();
-        this.recording?.recorder.record(left, right);
-        this.match = step(this.match, [left, right], this.opts.rules);
+        const inputs = this.stepInputs;
+        inputs[0] = q0.next();
+        inputs[1] = q1.next();
+        this.recording?.recorder.record(inputs[0], inputs[1]);
+        // In place: nothing keeps an earlier state of a live match (checkpoints copy it).
+        stepInPlace(this.match, inputs, this.opts.rules);
         if (this.match.phase === 'finished') this.endMatch(this.lastTickMs);
       }
     } else {

@@ -59,24 +59,36 @@ export function movePaddle(y: number, intent: Intent, rules: Rules): number {
  */
 export function step(state: MatchState, inputs: readonly [Intent, Intent], rules: Rules): MatchState {
   if (state.phase === 'finished') return state;
-  const paddles: [number, number] = [
-    movePaddle(state.paddles[0], inputs[0], rules),
-    movePaddle(state.paddles[1], inputs[1], rules),
-  ];
   const next: MatchState = {
     ...state,
-    tick: state.tick + 1,
-    paddles,
     ball: { ...state.ball },
+    paddles: [state.paddles[0], state.paddles[1]],
     scores: [state.scores[0], state.scores[1]],
   };
-  if (state.phase === 'countdown') {
-    next.countdownTicks = state.countdownTicks - 1;
-    if (next.countdownTicks <= 0) serve(next);
-    return next;
-  }
-  moveBall(next, rules);
+  advance(next, inputs, rules);
   return next;
+}
+
+/**
+ * step() for an owner that keeps no earlier state (the server's room, 60 times a second per room):
+ * advances `state` itself, with the same arithmetic in the same order, so both give bit-identical
+ * states (tests/unit/sim-properties.test.ts). It saves the four objects step() makes per tick.
+ */
+export function stepInPlace(state: MatchState, inputs: readonly [Intent, Intent], rules: Rules): void {
+  if (state.phase === 'finished') return;
+  advance(state, inputs, rules);
+}
+
+function advance(s: MatchState, inputs: readonly [Intent, Intent], rules: Rules): void {
+  s.tick += 1;
+  s.paddles[0] = movePaddle(s.paddles[0], inputs[0], rules);
+  s.paddles[1] = movePaddle(s.paddles[1], inputs[1], rules);
+  if (s.phase === 'countdown') {
+    s.countdownTicks -= 1;
+    if (s.countdownTicks <= 0) serve(s);
+    return;
+  }
+  moveBall(s, rules);
 }
 
 function serve(s: MatchState): void {

@@ -10,7 +10,14 @@ import {
   FIELD_WIDTH_PX,
   PADDLE_SPEED_PX_PER_S,
 } from '../../shared/constants.ts';
-import { PADDLE_FACE_X, countdownTicks, createMatch, movePaddle, step } from '../../shared/sim/step.ts';
+import {
+  PADDLE_FACE_X,
+  countdownTicks,
+  createMatch,
+  movePaddle,
+  step,
+  stepInPlace,
+} from '../../shared/sim/step.ts';
 import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
 import {
   HALF_BALL,
@@ -197,6 +204,38 @@ describe('simulation properties over random matches', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('stepInPlace advances a state exactly as step returns the next one, bit for bit, to the finish', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.constantFrom(30, 60, 120),
+        driverArb,
+        driverArb,
+        (seed, tickHz, leftSpec, rightSpec) => {
+          const rules = rulesAt(tickHz, 3);
+          const left = makeDriver(leftSpec);
+          const right = makeDriver(rightSpec);
+          let pure = createMatch(seed, rules);
+          const mutated = createMatch(seed, rules);
+          for (let i = 0; i < 4000 && pure.phase !== 'finished'; i += 1) {
+            const inputs: [Intent, Intent] = [left(pure, 0), right(pure, 1)];
+            const prev = pure;
+            const before = structuredClone(prev);
+            pure = step(prev, inputs, rules);
+            stepInPlace(mutated, inputs, rules);
+            // Primitives compared with Object.is: -0 and 0 differ, as they would in a replay.
+            expect(mutated).toStrictEqual(pure);
+            // step() left its argument alone.
+            expect(prev).toStrictEqual(before);
+          }
+          stepInPlace(mutated, [1, 1], rules);
+          expect(mutated).toStrictEqual(step(pure, [1, 1], rules));
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 
