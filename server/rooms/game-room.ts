@@ -162,6 +162,8 @@ const SEATS = [0, 1] as const;
 const isServePhase = (p: RoomPhase) => p === 'countdown' || p === 'playing';
 /** The seat's player is not playing: dropped, or connected but silent. */
 const isAway = (s: SeatState | null): s is SeatState => s !== null && (s.memberId === null || s.stalled);
+/** A seat kept for a player who is not connected (dropped, or paired from another node). */
+const isHeldForAbsent = (s: SeatState | null): boolean => s !== null && s.memberId === null;
 
 /**
  * One match: two seats, any number of spectators, and the phase machine
@@ -686,7 +688,7 @@ export class GameRoom implements Tickable {
 
   private closeIfDone(now: number): boolean {
     const phase = this.currentPhase;
-    const seatHeld = phase !== 'finished' && this.seats.some((s) => s !== null && s.memberId === null);
+    const seatHeld = phase !== 'finished' && this.seats.some(isHeldForAbsent);
     // Runs every tick: count people without walking the members (only practice rooms have a bot).
     let people = this.members.size;
     if (this.bots.size > 0) for (const id of this.bots) if (this.members.has(id)) people -= 1;
