@@ -52,6 +52,9 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    // Commands issued in one turn of the event loop go out as one write: the once-a-second
+    // checkpoint pass issues one save per room at once. A command still times out on its own.
+    enableAutoPipelining: true,
   });
   // connect() rejects with "Connection is closed."; the cause (ECONNREFUSED…) came as an error event.
   let lastError: unknown = null;
@@ -83,8 +86,10 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
   const directory = await RedisRoomDirectory.open({ redis, presence, onError: opts.onError });
   const queue = new RedisMatchmakingQueue({ redis, presence });
   const leases = new RoomLeases(redis, keys);
-  const pub = redis.duplicate();
-  const sub = redis.duplicate();
+  // The adapter's connections do not pipeline: the subscriber takes only (un)subscribe commands,
+  // which ioredis never pipelines, and its publishes go out as they come, as before.
+  const pub = redis.duplicate({ enableAutoPipelining: false });
+  const sub = redis.duplicate({ enableAutoPipelining: false });
   for (const c of [pub, sub]) c.on('error', (err: unknown) => opts.onError?.(err));
   // Connected before the adapter subscribes: it does not wait for its own subscriptions.
   await Promise.all([pub.connect(), sub.connect()]);

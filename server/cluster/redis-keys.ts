@@ -25,6 +25,8 @@ export interface ClusterKeys {
   leasePrefix: string;
   /** Prefix of each room's checkpoint (STRING bytes, PX = checkpoint TTL). */
   checkpointPrefix: string;
+  /** Prefix of each room's replay log in segments (LIST of segment JSON, PX = checkpoint TTL). */
+  checkpointLogPrefix: string;
   /** Prefix of each room's code → public id route (STRING, PX = checkpoint TTL). */
   roomCodePrefix: string;
 }
@@ -39,6 +41,7 @@ export function clusterKeys(prefix: string = DEFAULT_KEY_PREFIX): ClusterKeys {
     queueSockets: `${prefix}:queue:sockets`,
     leasePrefix: `${prefix}:lease:`,
     checkpointPrefix: `${prefix}:checkpoint:`,
+    checkpointLogPrefix: `${prefix}:checkpoint-log:`,
     roomCodePrefix: `${prefix}:code:`,
   };
 }

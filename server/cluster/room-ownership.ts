@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-import type { GameRoom, RoomCheckpoint } from '../rooms/game-room.ts';
+import type { GameRoom, LogCursor } from '../rooms/game-room.ts';
 import type { RoomManager } from '../rooms/room-manager.ts';
 import type { Tickable } from '../rooms/scheduler.ts';
 import type { NodePresence } from './node-presence.ts';
+import { encodeCheckpoint, parseCheckpoint, withSegmentLog } from './room-checkpoint.ts';
 import { ROOM_CHECKPOINT_TTL_MS, type RoomLeases } from './room-lease.ts';
 
 /** Every owned room is checkpointed and its lease renewed at least this often. */
@@ -23,17 +24,21 @@ export interface RoomOwnershipDeps {
   accepting: () => boolean;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /**
- * This node's side of "a match outlives its node". Every room it runs is under a lease in Redis
- * that it renews, with a checkpoint (GameRoom.checkpoint(), a few hundred bytes of JSON) saved at
- * least every CHECKPOINT_INTERVAL_MS and at once on every point, phase or roster change; a room's
- * code and id map to its lease, so any node can route a client to the owner. When the owner dies,
- * its leases expire and the first node a returning player reaches claims the room (one claimant:
- * the lease is SET NX) and resumes it from the checkpoint. On SIGTERM the node checkpoints and
- * releases everything (handOver), so the next node need not wait for the leases to expire.
+ * This node's side of "a match outlives its node". Every room it runs is under a lease in Redis,
+ * with a checkpoint (GameRoom.checkpoint() without its replay log: a few hundred bytes of JSON)
+ * saved at least every CHECKPOINT_INTERVAL_MS and at once on every point, phase or roster change;
+ * each save renews the lease too (one script call). The match's replay log, which grows all match
+ * long, is not in the checkpoint: each save appends only what was recorded since the last save
+ * that succeeded to a list beside it (the first save of a match, or after the lease was taken
+ * again, starts the list over), and the node that resumes the room joins the pieces
+ * (shared/replay/log-segments.ts). A room's code and id map to its lease, so any node can route a
+ * client to the owner. When the owner dies, its leases expire and the first node a returning
+ * player reaches claims the room (one claimant: the lease is SET NX) and resumes it from the
+ * checkpoint. A save that finds the lease gone (Redis was away for longer than its TTL) takes it
+ * again when it is free; a room whose lease another node took is closed here, since that node runs
+ * it now. On SIGTERM the node checkpoints and releases everything (handOver), so the next node need
+ * not wait for the leases to expire.
  *
  * Redis work never blocks a tick: every call is fire-and-forget with one in flight per room, and a
  * Redis that stops answering only means the node takes no new rooms (accepting) until it is back.
@@ -42,6 +47,8 @@ export class RoomOwnership implements Tickable {
   private readonly dirty = new Set<GameRoom>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly registered = new WeakMap<GameRoom, Promise<void>>();
+  /** Per room: how far its log is saved, as of the last save Redis acknowledged. */
+  private readonly savedLog = new WeakMap<GameRoom, LogCursor>();
   private lastFullMs = -Infinity;
   private readonly nodeId: string;
   private healthy = true;
@@ -71,7 +78,7 @@ export class RoomOwnership implements Tickable {
           return;
         }
         await redis.set(this.codeKey(room.code), room.id, 'PX', ROOM_CHECKPOINT_TTL_MS);
-        await this.save(room);
+        await this.saveOrReclaim(room);
       }),
     );
   }
@@ -108,18 +115,7 @@ export class RoomOwnership implements Tickable {
     this.dirty.clear();
     for (const room of rooms) {
       if (room.isClosed) continue;
-      this.track(room.id, async () => {
-        if (full && !(await this.deps.leases.renew(room.id, this.nodeId))) {
-          // The lease lapsed (Redis was away for longer than its TTL): take it again when it is
-          // free; if another node took it, that node runs the room now.
-          if (!(await this.deps.leases.claim(room.id, this.nodeId))) {
-            this.deps.log.warn({ room: room.id }, 'lost the room lease; closing the local copy');
-            room.close('This game moved to another server.');
-            return;
-          }
-        }
-        await this.save(room);
-      });
+      this.track(room.id, () => this.saveOrReclaim(room));
     }
   }
 
@@ -135,15 +131,32 @@ export class RoomOwnership implements Tickable {
     if (local) return { kind: 'here', room: local };
     const [owner, saved] = await Promise.all([leases.owner(id), leases.loadCheckpoint(id)]);
     // Every room a node runs is checkpointed right after its lease is taken.
-    const checkpoint = saved ? parseCheckpoint(saved) : null;
-    if (!checkpoint) return { kind: 'missing' };
+    const found = saved ? parseCheckpoint(saved) : null;
+    if (!found) return { kind: 'missing' };
     // A private room is reached with its code only, never by its id.
-    if ('id' in key && checkpoint.kind === 'private') return { kind: 'missing' };
+    if ('id' in key && found.kind === 'private') return { kind: 'missing' };
     if (owner !== null && owner !== this.nodeId) return { kind: 'elsewhere', node: owner };
     if (!this.deps.accepting()) return { kind: 'elsewhere', node: null };
     if (!(await leases.claim(id, this.nodeId))) return { kind: 'elsewhere', node: await leases.owner(id) };
+    // Read again with the log, now that the lease is ours and nobody else writes either: the
+    // checkpoint read above may be older than the log (its owner was still saving).
+    const full = await leases.loadCheckpointWithLog(id);
+    const latest = full ? parseCheckpoint(full.bytes) : null;
+    if (!full || !latest) {
+      await leases.release(id, this.nodeId);
+      return { kind: 'missing' };
+    }
     // socket.io#4067 has a twin here: the room may have been restored while we awaited.
-    const room = rooms.getById(id) ?? rooms.restore(checkpoint);
+    const here = rooms.getById(id);
+    if (here) return { kind: 'here', room: here };
+    const { checkpoint, lost } = withSegmentLog(latest, full.segments);
+    if (lost) {
+      this.deps.log.warn(
+        { room: id, logEnd: latest.recording?.logEnd, segments: full.segments.length },
+        'the checkpoint log is incomplete: the match resumes unrecorded',
+      );
+    }
+    const room = rooms.restore(checkpoint);
     this.deps.log.info({ room: id }, 'room resumed from its checkpoint');
     return { kind: 'here', room };
   }
@@ -151,7 +164,7 @@ export class RoomOwnership implements Tickable {
   /** SIGTERM: checkpoint every room and let go of its lease, so another node resumes it at once. */
   async handOver(): Promise<void> {
     this.stopped = true;
-    // Jobs in flight (a renew, a save) finish first, so none of them takes a lease back after.
+    // Jobs in flight (a save, a claim) finish first, so none of them takes a lease back after.
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
     await Promise.allSettled(
       [...this.deps.rooms.all()].map(async (room) => {
@@ -162,13 +175,47 @@ export class RoomOwnership implements Tickable {
     );
   }
 
-  private async save(room: GameRoom): Promise<void> {
+  /**
+   * Saves the room, which renews its lease. A save refused for want of the lease (it lapsed while
+   * Redis was away for longer than its TTL) takes the lease again when it is free and saves the
+   * whole log anew; if another node took it, that node runs the room now: ours closes.
+   */
+  private async saveOrReclaim(room: GameRoom): Promise<void> {
+    if (await this.save(room)) return;
     if (room.isClosed) return;
-    const bytes = encoder.encode(JSON.stringify(room.checkpoint()));
+    if (!(await this.deps.leases.claim(room.id, this.nodeId))) {
+      this.deps.log.warn({ room: room.id }, 'lost the room lease; closing the local copy');
+      room.close('This game moved to another server.');
+      return;
+    }
+    this.savedLog.delete(room);
+    await this.save(room);
+  }
+
+  /**
+   * Writes the checkpoint (without the log) and the log recorded since the last acknowledged save,
+   * renewing the lease; false when this node does not hold it. The cursor moves only once Redis
+   * acknowledged: a save whose reply was lost is sent again from the same mark, and the loader
+   * lets the later copy replace the overlap. Without a cursor (first save here) the list restarts.
+   */
+  private async save(room: GameRoom): Promise<boolean> {
+    if (room.isClosed) return true;
+    const checkpoint = room.checkpoint({ log: false });
+    const cursor = this.savedLog.get(room) ?? null;
+    const update = room.logSince(cursor);
+    // Between matches there is no log: whatever list is left (the last match's) goes.
+    const reset = update ? update.reset : true;
+    const segment = update && update.segment.to > update.segment.from ? update.segment : null;
     // The code's route is refreshed with every save: it was set once, when the room opened.
-    await this.deps.leases.saveCheckpoint(room.id, this.nodeId, bytes, ROOM_CHECKPOINT_TTL_MS, [
-      this.codeKey(room.code),
-    ]);
+    const saved = await this.deps.leases.saveCheckpoint(room.id, this.nodeId, encodeCheckpoint(checkpoint), {
+      log: { reset, segment: segment && JSON.stringify(segment) },
+      routes: [this.codeKey(room.code)],
+    });
+    if (saved) {
+      if (update) this.savedLog.set(room, update.cursor);
+      else this.savedLog.delete(room);
+    }
+    return saved;
   }
 
   /** Runs one Redis job per key at a time; errors mark Redis unreachable until a job succeeds. */
@@ -195,17 +242,5 @@ export class RoomOwnership implements Tickable {
 
   private codeKey(code: string): string {
     return `${this.deps.leases.keys.roomCodePrefix}${code}`;
-  }
-}
-
-/** A checkpoint from Redis, or null when it is not one this version can resume. */
-export function parseCheckpoint(bytes: Uint8Array): RoomCheckpoint | null {
-  try {
-    const value = JSON.parse(decoder.decode(bytes)) as Partial<RoomCheckpoint>;
-    if (value.v !== 1 || typeof value.code !== 'string' || typeof value.id !== 'string') return null;
-    if (!Array.isArray(value.seats) || value.seats.length !== 2) return null;
-    return value as RoomCheckpoint;
-  } catch {
-    return null;
   }
 }

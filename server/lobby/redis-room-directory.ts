@@ -71,7 +71,9 @@ export class RedisRoomDirectory implements RoomDirectory {
   private constructor(private readonly opts: RedisRoomDirectoryOptions) {
     this.keys = opts.presence.keys;
     this.ownKey = this.keys.roomsPrefix + opts.presence.nodeId;
-    this.subscriber = opts.redis.duplicate();
+    // Subscriber mode takes (un)subscribe commands only, which ioredis never pipelines anyway: the
+    // command connection's auto-pipelining (cluster.ts) has nothing to batch here.
+    this.subscriber = opts.redis.duplicate({ enableAutoPipelining: false });
     // Without a listener ioredis prints every failed reconnection while Redis is away.
     this.subscriber.on('error', (err: unknown) => opts.onError?.(err));
     this.subscriber.on('message', (channel: string) => {

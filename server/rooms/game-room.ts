@@ -11,7 +11,14 @@ import type {
   RoomListing,
   RoomPhase,
 } from '../../shared/protocol/messages.ts';
-import { InputRecorder, type Forfeit, type InputLog } from '../../shared/replay/input-log.ts';
+import {
+  InputRecorder,
+  START_MARK,
+  type Forfeit,
+  type InputLog,
+  type LogMark,
+  type LogSegment,
+} from '../../shared/replay/input-log.ts';
 import { countdownTicks, createMatch, stepInPlace } from '../../shared/sim/step.ts';
 import type { Intent, MatchState, Rules, Seat } from '../../shared/sim/types.ts';
 import { newMatchId } from '../store/ids.ts';
@@ -127,7 +134,8 @@ interface CheckpointSeat {
 
 /** A room as another node resumes it (GameRoom.checkpoint()); JSON-safe and small. */
 export interface RoomCheckpoint {
-  v: 1;
+  /** 2: the recording's log may be left out (kept apart, in segments) and `logEnd` says where it ends. */
+  v: 2;
   code: string;
   id: string;
   kind: RoomKind;
@@ -140,12 +148,34 @@ export interface RoomCheckpoint {
   recording: {
     id: string;
     seed: number;
-    log: InputLog;
+    /**
+     * The log so far; null when left out (`checkpoint({ log: false })`: a cluster node saves it in
+     * segments beside the checkpoint) or when it could not be rebuilt. A room resumed with a null
+     * log plays its match on without recording it.
+     */
+    log: InputLog | null;
+    /** Where the log ends (InputRecorder.position): a log rebuilt from segments must end exactly here. */
+    logEnd: number;
     startedAgoMs: number;
     forfeit: Forfeit | null;
   } | null;
   ageMs: number;
   finishedAgoMs: number | null;
+}
+
+/** How far a saved log goes: the match it belongs to and the recorder's mark at its end. */
+export interface LogCursor {
+  recordingId: string;
+  mark: LogMark;
+}
+
+/** What to save of the match's log after a cursor (GameRoom.logSince). */
+export interface LogUpdate {
+  /** True when the segment is the whole log: a new match, or no cursor. Whatever was saved goes. */
+  reset: boolean;
+  segment: LogSegment;
+  /** The cursor once this segment is saved. */
+  cursor: LogCursor;
 }
 
 export type JoinOutcome =
@@ -234,13 +264,18 @@ export class GameRoom implements Tickable {
     this.rematchWanted = [from.rematch[0], from.rematch[1]];
     this.computer = from.computer;
     const rec = from.recording;
-    this.recording = rec && {
-      id: rec.id,
-      seed: rec.seed,
-      recorder: InputRecorder.resume(rec.log),
-      startedAtMs: now - rec.startedAgoMs,
-      forfeit: rec.forfeit,
-    };
+    // A log that could not be rebuilt (RoomOwnership.route) leaves the match unrecorded: it plays on
+    // to its end, but is neither recorded nor rated (no replay is better than a wrong one).
+    this.recording =
+      rec && rec.log
+        ? {
+            id: rec.id,
+            seed: rec.seed,
+            recorder: InputRecorder.resume(rec.log),
+            startedAtMs: now - rec.startedAgoMs,
+            forfeit: rec.forfeit,
+          }
+        : null;
     for (const i of SEATS) {
       const c = from.seats[i];
       this.seats[i] = c && {
@@ -406,9 +441,10 @@ export class GameRoom implements Tickable {
   /**
    * What another node needs to resume this room: the match with its RNG, the resume countdown,
    * rematch wishes, and the seats with their nicknames and token hashes (never the tokens). Times
-   * are ages: each node's monotonic clock has its own origin.
+   * are ages: each node's monotonic clock has its own origin. `log: false` leaves the recording's
+   * log out (a copy of it grows all match long): the caller saves it with logSince().
    */
-  checkpoint(): RoomCheckpoint {
+  checkpoint(opts: { log?: boolean } = {}): RoomCheckpoint {
     const now = this.opts.clock.now();
     const seat = (s: SeatState | null): CheckpointSeat | null =>
       s
@@ -416,7 +452,7 @@ export class GameRoom implements Tickable {
         : null;
     const rec = this.recording;
     return {
-      v: 1,
+      v: 2,
       code: this.code,
       id: this.id,
       kind: this.kind,
@@ -429,12 +465,28 @@ export class GameRoom implements Tickable {
       recording: rec && {
         id: rec.id,
         seed: rec.seed,
-        log: rec.recorder.log(),
+        log: opts.log === false ? null : rec.recorder.log(),
+        logEnd: rec.recorder.position,
         startedAgoMs: now - rec.startedAtMs,
         forfeit: rec.forfeit,
       },
       ageMs: now - this.createdAtMs,
       finishedAgoMs: this.currentPhase === 'finished' ? now - this.finishedAtMs : null,
+    };
+  }
+
+  /**
+   * The match's log after `cursor` (the whole log when the cursor is null or from another match),
+   * with the cursor at its end; null between matches. Costs what was recorded since the cursor.
+   */
+  logSince(cursor: LogCursor | null): LogUpdate | null {
+    const rec = this.recording;
+    if (!rec) return null;
+    const reset = cursor === null || cursor.recordingId !== rec.id;
+    return {
+      reset,
+      segment: rec.recorder.since(reset ? START_MARK : cursor.mark),
+      cursor: { recordingId: rec.id, mark: rec.recorder.mark() },
     };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openCluster } from '../../server/cluster/cluster.ts';
-import { parseCheckpoint } from '../../server/cluster/room-ownership.ts';
+import { parseCheckpoint } from '../../server/cluster/room-checkpoint.ts';
 import type { Config } from '../../server/config.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { JoinResult } from '../../shared/protocol/messages.ts';
@@ -13,6 +13,10 @@ import {
   type GameClient,
 } from '../support/client.ts';
 import { createRoom, useTestEnv } from '../support/env.ts';
+import { waitForServer } from '../support/server.ts';
+import { forEachStep, type InputLog } from '../../shared/replay/input-log.ts';
+import { replay } from '../../shared/replay/replay.ts';
+import { stateBits } from '../unit/support/sim.ts';
 import { asPlayer, queueJoin } from '../support/lobby.ts';
 import { PlayerBot } from '../support/player-bot.ts';
 import { TEST_REDIS_URL, useRedis } from '../support/redis.ts';
@@ -150,6 +154,64 @@ describe('several nodes on one Redis', () => {
     new PlayerBot(right2).start();
     const resumed = await waitForSnapshot(left2, (s) => s.phase === 'playing', 10_000);
     expect(resumed.scores).toEqual(scores);
+  });
+
+  it('a match saved over many checkpoints resumes elsewhere with its whole log, and records on from there', async () => {
+    const a = await startNode('node-a');
+    const b = await startNode('node-b');
+    const { code, roomId, tokens } = await matchWithAPoint(a);
+    const redis = redisEnv().connect();
+    const logKey = redisEnv().keys.checkpointLogPrefix + roomId;
+    // Saves keep coming every second: the log is in several segments, none of it in the checkpoint.
+    await pollUntil(
+      () => redis.llen(logKey),
+      (n) => n >= 3,
+      'the log saved in three segments or more',
+    );
+    const saved = await a.app.cluster?.leases.loadCheckpoint(roomId);
+    expect(saved && parseCheckpoint(saved)?.recording?.log).toBeNull();
+    // Node A stops playing and hands the room over: its last save holds the log as it stands.
+    a.app.scheduler.stop();
+    await a.app.ownership?.handOver();
+    const owned = a.app.rooms.getById(roomId)?.checkpoint().recording;
+    const ownedLog = owned?.log;
+    if (!owned || !ownedLog) throw new Error('node A has no recording');
+    expect(ownedLog.steps).toBeGreaterThan(0);
+
+    const route = await b.app.ownership?.route({ code });
+    if (route?.kind !== 'here')
+      throw new Error(`the room did not resume on node B: ${JSON.stringify(route)}`);
+    // Read before node B's loop ticks the room (the route resolved in this same turn).
+    expect(route.room.checkpoint().recording).toMatchObject({
+      id: owned.id,
+      seed: owned.seed,
+      log: owned.log,
+    });
+
+    const [left2, right2] = await Promise.all([env.connected(b), env.connected(b)]);
+    expect(expectJoined(await join(left2, code, tokens[0] ?? undefined)).role).toBe('left');
+    expect(expectJoined(await join(right2, code, tokens[1] ?? undefined)).role).toBe('right');
+    const bots = [new PlayerBot(left2).start(), new PlayerBot(right2).start()];
+    await waitForServer(
+      b.app,
+      () => (route.room.checkpoint().recording?.log?.steps ?? 0) > ownedLog.steps + 100,
+      'node B to record 100 more steps',
+      10_000,
+    );
+    for (const bot of bots) bot.stop();
+    // What node B recorded, node A's part included, replays exactly to the state node B is in.
+    const now = route.room.checkpoint();
+    const log = now.recording?.log;
+    if (!log || !now.match) throw new Error('node B has no recording');
+    expect(stateBits(replay(owned.seed, b.app.rooms.rules, log))).toBe(stateBits(now.match));
+    const first = (l: InputLog) => {
+      const steps: string[] = [];
+      forEachStep(l, (left, right) => {
+        if (steps.length < ownedLog.steps) steps.push(`${left}${right}`);
+      });
+      return steps;
+    };
+    expect(first(log)).toEqual(first(ownedLog));
   });
 
   it('two nodes racing to resume one orphaned room: exactly one runs it', async () => {

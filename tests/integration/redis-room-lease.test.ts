@@ -60,4 +60,46 @@ describe('RoomLeases', () => {
     expect(await dead.renew('r', 'dead', 5_000)).toBe(false);
     expect(await dead.saveCheckpoint('r', 'dead', new Uint8Array([1]))).toBe(false);
   });
+
+  it('a save renews the lease and appends its log segment beside the checkpoint; a reset starts the list over', async () => {
+    const env = redisEnv();
+    const redis = env.connect();
+    const leases = new RoomLeases(redis, env.keys);
+    const leaseKey = env.keys.leasePrefix + 'r';
+    const logKey = env.keys.checkpointLogPrefix + 'r';
+    const bytes = new Uint8Array([7, 0, 255]);
+    expect(await leases.claim('r', 'n1', 300)).toBe(true);
+    const save = (node: string, reset: boolean, segment: string | null) =>
+      leases.saveCheckpoint('r', node, bytes, { log: { reset, segment }, leaseTtlMs: 5_000 });
+    expect(await save('n1', true, 'one')).toBe(true);
+    expect(await redis.pttl(leaseKey)).toBeGreaterThan(1_000);
+    expect(await save('n1', false, 'two')).toBe(true);
+    expect(await save('n1', false, null)).toBe(true);
+    expect(await leases.loadCheckpointWithLog('r')).toEqual({ bytes, segments: ['one', 'two'] });
+    // The log lives as long as the checkpoint.
+    expect(await redis.pttl(logKey)).toBeGreaterThan(9 * 60_000);
+
+    // Another node is fenced out: nothing written, the lease not renewed.
+    expect(await leases.claim('r2', 'n1', 300)).toBe(true);
+    expect(
+      await leases.saveCheckpoint('r2', 'n2', bytes, {
+        log: { reset: true, segment: 'x' },
+        leaseTtlMs: 5_000,
+      }),
+    ).toBe(false);
+    expect(await redis.pttl(env.keys.leasePrefix + 'r2')).toBeLessThanOrEqual(300);
+    expect(await leases.loadCheckpointWithLog('r2')).toBeNull();
+    expect(await redis.exists(env.keys.checkpointLogPrefix + 'r2')).toBe(0);
+    expect(await save('n2', true, 'x')).toBe(false);
+    expect(await redis.lrange(logKey, 0, -1)).toEqual(['one', 'two']);
+
+    expect(await save('n1', true, 'three')).toBe(true);
+    expect(await redis.lrange(logKey, 0, -1)).toEqual(['three']);
+    expect(await save('n1', true, null)).toBe(true);
+    expect(await redis.exists(logKey)).toBe(0);
+    expect(await save('n1', false, 'four')).toBe(true);
+    await leases.drop('r', 'n1');
+    expect(await leases.loadCheckpointWithLog('r')).toBeNull();
+    expect(await redis.exists(logKey)).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../../server/rooms/clock.ts';
-import { GameRoom, type GameRoomOptions } from '../../../server/rooms/game-room.ts';
+import { GameRoom, type GameRoomOptions, type RoomCheckpoint } from '../../../server/rooms/game-room.ts';
 import { decodeSnapshot, type Snapshot } from '../../../shared/codec/snapshot.ts';
 import type { RoomPhase } from '../../../shared/protocol/messages.ts';
 import type { Intent, Rules } from '../../../shared/sim/types.ts';
@@ -12,7 +12,8 @@ export type HarnessOptions = Partial<Omit<GameRoomOptions, 'clock' | 'transport'
 
 /**
  * One GameRoom with an injected ManualClock and a recording transport. `tick()` moves the clock
- * one period and ticks the room at that time, as the Scheduler would.
+ * one period and ticks the room at that time, as the Scheduler would. With `from`, the room is
+ * resumed from that checkpoint (as on another node).
  */
 export class RoomHarness {
   readonly clock = new ManualClock(1_000);
@@ -24,7 +25,7 @@ export class RoomHarness {
   private readonly held = new Map<string, { intent: Intent; seq: number }>();
   private tokens = 0;
 
-  constructor(overrides: HarnessOptions = {}) {
+  constructor(overrides: HarnessOptions = {}, from?: RoomCheckpoint) {
     this.options = {
       code: 'ROOM-CODE-1',
       id: 'ROOM-ID-01',
@@ -43,7 +44,7 @@ export class RoomHarness {
       onClose: (_room, reason) => this.closes.push(reason),
       ...overrides,
     };
-    this.room = new GameRoom(this.options);
+    this.room = new GameRoom(this.options, from);
     this.periodMs = 1000 / this.options.rules.tickHz;
   }
 
