@@ -40,14 +40,19 @@ return dead
 
 /**
  * Renews this node's presence, registers it in the node set and keeps its listings alive as long
- * as it is; returns 1 when the node was not registered (first beat, or it had been found dead:
- * whatever it had published is gone and must be published again).
+ * as it is; returns 1 when the node was not alive (first beat, or it had been taken for dead:
+ * whatever it had published is gone and must be published again). Its presence key having
+ * expired is enough: its listings expired with it, whether or not a sweep has removed it from the
+ * node set yet.
  * KEYS: nodes, this node's presence key, this node's listings. ARGV: node id, info JSON, TTL ms.
  */
 const BEAT = `
+local alive = redis.call('EXISTS', KEYS[2])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return redis.call('SADD', KEYS[1], ARGV[1])
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+if alive == 0 or added == 1 then return 1 end
+return 0
 `;
 
 const LIVE = `

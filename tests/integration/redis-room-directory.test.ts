@@ -127,6 +127,21 @@ describe('RedisRoomDirectory on two nodes', () => {
     expect(await b.directory.list()).toEqual([{ ...listing('room-a', { scores: [3, 2] }), node: 'node-a' }]);
   });
 
+  it('a node whose presence expired publishes again even before anyone swept it', async () => {
+    const env = redisEnv();
+    // Alone: no other node's heartbeat sweeps it out of the node set.
+    const a = await startNode(env, 'node-a', 400, 100);
+    a.directory.upsert(listing('room-a'));
+    await a.directory.settled();
+    a.presence.abandon();
+    await eventually(async () => (await a.redis.exists(env.keys.nodePrefix + 'node-a')) === 0, 'expired');
+    expect(await a.redis.sismember(env.keys.nodes, 'node-a')).toBe(1);
+    expect(await a.directory.list()).toEqual([]);
+    await a.presence.beat();
+    await a.directory.settled();
+    expect(await a.directory.list()).toEqual([{ ...listing('room-a'), node: 'node-a' }]);
+  });
+
   it('a node that stops on purpose takes its listings with it at once', async () => {
     const env = redisEnv();
     const a = await startNode(env, 'node-a');
