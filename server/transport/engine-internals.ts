@@ -14,7 +14,9 @@ import type { Socket as EngineSocket } from 'engine.io';
  * - Input frames: a transport hands each decoded packet to its own `onPacket()` (WebSocket and
  *   long-polling alike). Wrapping that method per transport lets a 7-byte input frame stop there,
  *   before engine.io's socket events, socket.io's decoder and its dispatch. Everything else goes on
- *   to the original method untouched.
+ *   to the original method untouched. On a WebSocket the frame is taken one step earlier, at ws's
+ *   'message' event: engine.io's only listener there turns every message into a packet object for
+ *   `onData()`; ours does exactly the same for everything that is not an input frame.
  */
 
 interface WsSender {
@@ -24,6 +26,10 @@ interface WsSender {
 interface WsSocket {
   readyState: number;
   _sender?: WsSender;
+  listenerCount?(event: string): number;
+  listeners?(event: string): ((...args: never[]) => unknown)[];
+  removeListener?(event: string, listener: (...args: never[]) => unknown): unknown;
+  on?(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
 }
 
 interface EnginePacket {
@@ -37,6 +43,7 @@ interface EngineTransport {
   perMessageDeflate?: unknown;
   socket?: WsSocket;
   onPacket(packet: EnginePacket): void;
+  onData?(data: unknown): void;
 }
 
 interface EngineConnInternals {
@@ -132,6 +139,7 @@ function hookTransport(state: HookState, transport: EngineTransport & { [hooked]
   if (transport[hooked]) return true;
   const original = transport.onPacket;
   transport[hooked] = true;
+  takeMessages(state, transport);
   transport.onPacket = function (this: EngineTransport, packet: EnginePacket): void {
     if (packet.type === 'message') {
       const data = packet.data;
@@ -148,6 +156,32 @@ function hookTransport(state: HookState, transport: EngineTransport & { [hooked]
     original.call(this, packet);
   };
   return true;
+}
+
+/**
+ * Replaces engine.io's 'message' listener on a WebSocket transport's ws socket: an input frame
+ * (binary, no attachment owed, socket open) goes to `onFrame` without the packet object, the
+ * `debug()` call and the decode engine.io's listener makes for each message, 20 a second per player;
+ * everything else goes to `transport.onData()` as engine.io's listener sends it (a binary message
+ * as is, text as a string), and so through the onPacket hook. Only when engine.io registered
+ * exactly one listener there; otherwise the onPacket hook alone takes the frames.
+ */
+function takeMessages(state: HookState, transport: EngineTransport): void {
+  const ws = transport.socket;
+  if (transport.name !== 'websocket' || !ws || typeof transport.onData !== 'function') return;
+  if (typeof ws.listenerCount !== 'function' || typeof ws.listeners !== 'function') return;
+  if (typeof ws.removeListener !== 'function' || typeof ws.on !== 'function') return;
+  if (ws.listenerCount('message') !== 1) return;
+  const [engineListener] = ws.listeners('message');
+  if (!engineListener) return;
+  ws.removeListener('message', engineListener);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary && state.attachments === 0 && state.conn.readyState === 'open' && state.isFrame(data)) {
+      state.onFrame(data);
+      return;
+    }
+    transport.onData?.(isBinary ? data : data.toString());
+  });
 }
 
 /** Attachments a socket.io text packet announces: `5<n>-…` (binary event) or `6<n>-…` (binary ack). */

@@ -69,6 +69,15 @@ describe('transport seam: the engine.io and ws internals it relies on', () => {
     // Transports hand every decoded packet to this.onPacket(): the method the input hook wraps.
     const baseProto = Object.getPrototypeOf(wsTransportProto) as Record<string, unknown>;
     expect(String(baseProto.onData)).toContain('this.onPacket(');
+    // engine.io's WebSocket transport listens to ws's 'message' once and hands each message to
+    // onData (binary as is, text as a string): the listener the seam replaces with its own.
+    const wsTransportClass = String((transport as { constructor: unknown }).constructor);
+    expect(wsTransportClass).toContain('this.socket.on("message", (data, isBinary) => {');
+    expect(wsTransportClass).toContain('const message = isBinary ? data : data.toString();');
+    const wsEvents = transport.socket as { listeners(event: string): unknown[] };
+    const onMessage = wsEvents.listeners('message');
+    expect(onMessage).toHaveLength(1);
+    expect(String(onMessage[0])).not.toContain('received "%s"');
 
     // The direct write reaches the client as one snapshot frame.
     const sent = { ...emptySnapshot(), serverTimeMs: 123_456, ball: { x: 111, y: 222 } };
