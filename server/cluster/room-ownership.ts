@@ -9,6 +9,8 @@ import { ROOM_CHECKPOINT_TTL_MS, type RoomLeases } from './room-lease.ts';
 
 /** Every owned room is checkpointed and its lease renewed at least this often. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
+/** How often rooms are looked over for a save that is due: a save is at most this late. */
+const SCAN_INTERVAL_MS = 100;
 
 /** Where a room asked for by code or id is. */
 export type RoomRoute =
@@ -49,7 +51,9 @@ export class RoomOwnership implements Tickable {
   private readonly registered = new WeakMap<GameRoom, Promise<void>>();
   /** Per room: how far its log is saved, as of the last save Redis acknowledged. */
   private readonly savedLog = new WeakMap<GameRoom, LogCursor>();
-  private lastFullMs = -Infinity;
+  /** When each room's last save was issued (scheduler time). */
+  private readonly savedAtMs = new WeakMap<GameRoom, number>();
+  private lastScanMs = -Infinity;
   private readonly nodeId: string;
   private healthy = true;
   /** Set by handOver(): this node runs no room's Redis work any more. */
@@ -106,17 +110,30 @@ export class RoomOwnership implements Tickable {
     });
   }
 
+  /**
+   * Saves every changed room at once, and every other room once CHECKPOINT_INTERVAL_MS has passed
+   * since its last save: a room just saved for a point is not saved again by a pass a moment later,
+   * and the saves spread over the second instead of all falling on one tick.
+   */
   tick(nowMs: number): void {
     if (this.stopped) return;
-    const full = nowMs - this.lastFullMs >= CHECKPOINT_INTERVAL_MS;
-    if (full) this.lastFullMs = nowMs;
-    if (!full && this.dirty.size === 0) return;
-    const rooms = full ? [...this.deps.rooms.all()] : [...this.dirty];
+    for (const room of this.dirty) this.saveNow(room, nowMs);
     this.dirty.clear();
-    for (const room of rooms) {
-      if (room.isClosed) continue;
-      this.track(room.id, () => this.saveOrReclaim(room));
+    if (nowMs - this.lastScanMs < SCAN_INTERVAL_MS) return;
+    this.lastScanMs = nowMs;
+    for (const room of this.deps.rooms.all()) {
+      const last = this.savedAtMs.get(room);
+      // Due a scan early, so that no room goes longer than CHECKPOINT_INTERVAL_MS unsaved.
+      if (last === undefined || nowMs - last >= CHECKPOINT_INTERVAL_MS - SCAN_INTERVAL_MS) {
+        this.saveNow(room, nowMs);
+      }
     }
+  }
+
+  private saveNow(room: GameRoom, nowMs: number): void {
+    if (room.isClosed) return;
+    this.savedAtMs.set(room, nowMs);
+    this.track(room.id, () => this.saveOrReclaim(room));
   }
 
   /**

@@ -156,6 +156,32 @@ describe('several nodes on one Redis', () => {
     expect(resumed.scores).toEqual(scores);
   });
 
+  it('a room that does not change is saved once a second, never less often and not twice', async () => {
+    const a = await startNode('node-a');
+    const { left, roomId } = await matchWithAPoint(a);
+    // The bots stopped: once both players count as stalled nothing changes in the room any more.
+    await waitForSnapshot(left, (s) => s.phase === 'paused', 5_000);
+    const ages: number[] = [];
+    await pollUntil(
+      async () => {
+        const saved = await a.app.cluster?.leases.loadCheckpoint(roomId);
+        const age = saved ? parseCheckpoint(saved)?.ageMs : undefined;
+        if (age !== undefined && age !== ages[ages.length - 1]) ages.push(age);
+        return ages.length;
+      },
+      (n) => n >= 5,
+      'five saves of the room',
+      { timeoutMs: 8_000 },
+    );
+    const gaps = ages.slice(1).map((t, i) => t - (ages[i] as number));
+    // Every gap between two saves after the first full one: at most a second (and a tick), at least
+    // the second less the scan interval. The first may follow the stall's own save by less.
+    for (const gap of gaps.slice(1)) {
+      expect(gap).toBeLessThanOrEqual(1_000 + 17);
+      expect(gap).toBeGreaterThanOrEqual(850);
+    }
+  });
+
   it('a match saved over many checkpoints resumes elsewhere with its whole log, and records on from there', async () => {
     const a = await startNode('node-a');
     const b = await startNode('node-b');
