@@ -28,6 +28,29 @@ function driveTo(clock: ManualClock, scheduler: Scheduler, untilMs: number, step
 }
 
 describe('Scheduler with a ManualClock', () => {
+  it('runs a tick woken up to earlyMs before its time (a timer firing early), with its own time, and no earlier', () => {
+    const clock = new ManualClock();
+    const stats: TickStats[] = [];
+    const scheduler = new Scheduler(clock, { tickHz: 60, onTick: (s) => stats.push(s) });
+    const target = new Recorder(clock);
+    scheduler.add(target);
+    const due = 1000 / 60;
+    clock.advance(due - 1.5);
+    expect(scheduler.runDue(1)).toBe(0);
+    clock.advance(0.7); // 0.8 ms before the tick's time
+    expect(scheduler.runDue(0)).toBe(0);
+    expect(scheduler.runDue(1)).toBe(1);
+    expect(target.scheduled).toEqual([due]);
+    // Early is not late: the lateness recorded is 0, never negative.
+    expect(stats.map((s) => s.latenessMs)).toEqual([0]);
+    // The next tick is a whole period on, not a period after the early run.
+    clock.advance(due - 0.5); // 1.3 ms before the second tick
+    expect(scheduler.runDue(1)).toBe(0);
+    clock.advance(0.5);
+    expect(scheduler.runDue(1)).toBe(1);
+    expect(target.scheduled[1]).toBeCloseTo(2 * due, 9);
+  });
+
   it('runs 60 ticks when 1 s passes at 60 Hz, each on its fixed schedule', () => {
     const clock = new ManualClock();
     const scheduler = new Scheduler(clock, { tickHz: 60 });
