@@ -159,8 +159,19 @@ describe('several nodes on one Redis', () => {
   it('a room that does not change is saved once a second, never less often and not twice', async () => {
     const a = await startNode('node-a');
     const { left, roomId } = await matchWithAPoint(a);
-    // The bots stopped: once both players count as stalled nothing changes in the room any more.
+    // The bots stopped: once both players count as stalled nothing changes in the room any more
+    // (each stall is a change, saved at once; they may come a few ticks apart).
     await waitForSnapshot(left, (s) => s.phase === 'paused', 5_000);
+    await waitForServer(
+      a.app,
+      () =>
+        a.app.rooms
+          .getById(roomId)
+          ?.info()
+          .players.every((p) => p?.connected === false) ?? false,
+      'both players stalled',
+      5_000,
+    );
     const ages: number[] = [];
     await pollUntil(
       async () => {
