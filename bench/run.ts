@@ -24,6 +24,13 @@ import {
   waitForLine,
   waitForMessage,
 } from './lib/children.ts';
+import {
+  BENCH_POINTS_TO_WIN,
+  READY_LINE,
+  READY_TIMEOUT_MS,
+  SERVER_ENTRY,
+  benchServerEnv,
+} from './lib/bench-server.ts';
 import { runClusterBench } from './lib/cluster-run.ts';
 import { joinedLoadGen } from './lib/load-gen-control.ts';
 import { summariseCpuProfile } from './lib/cpu-profile.ts';
@@ -52,20 +59,14 @@ import { mean, round } from './lib/stats.ts';
 import { DEFAULT_VARIANTS, parseVariants, passOrder } from './lib/variants.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SERVER_ENTRY = 'dist/server/main.js';
 /** The built configuration module: its default fan-out mode is what `ours` runs with. */
 const CONFIG_ENTRY = 'dist/server/config.js';
 const DEFAULT_OUT = 'bench/results/latest.json';
 const DEFAULT_CLUSTER_OUT = 'bench/results/cluster-latest.json';
 const PROFILE_DIR = 'tmp/bench-profile';
 const DEFAULT_ROOMS = '50,200,500';
-/** Matches long enough that no room finishes inside a window: every room keeps simulating. */
-const POINTS_TO_WIN = 99;
 /** Between "everyone joined" and the window: join bursts and JIT warm-up settle. */
 const DEFAULT_WARMUP_S = 2;
-/** The line each server prints once it listens; group 1 is the port (both listen on PORT=0). */
-const READY_LINE = /https?:\/\/[^\s/]+:(\d+)\//;
-const READY_TIMEOUT_MS = 30_000;
 
 /** The issue's targets: cost, latency and memory at R = 200, and the tick rate held at R = 500. */
 const TARGET_ROOMS = 200;
@@ -272,18 +273,8 @@ function serverCommand(spec: RunSpec): string[] {
 async function runOnce(spec: RunSpec): Promise<PassResult> {
   const { variant, rooms, opts, pins } = spec;
   const tag = `[${variant} R=${rooms} pass ${spec.pass}/${opts.passes}]`;
-  // ours runs the build's default fan-out (a SNAPSHOT_FANOUT in the bench's own environment must
-  // not leak into it); ours-engine forces engine.io's supported path. The floor ignores it.
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SNAPSHOT_FANOUT: variant === 'ours-engine' ? 'engine' : undefined,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    TICK_HZ: String(DEFAULT_TICK_HZ),
-    SNAPSHOT_HZ: String(DEFAULT_SNAPSHOT_HZ),
-    POINTS_TO_WIN: String(POINTS_TO_WIN),
-  };
+  // ours-engine forces engine.io's supported path; ours runs the build's default. The floor ignores it.
+  const env = benchServerEnv({ SNAPSHOT_FANOUT: variant === 'ours-engine' ? 'engine' : undefined });
   const children: ChildProcess[] = [];
   const serverLines: string[] = [];
   let serverLogLines = 0;
@@ -913,7 +904,7 @@ async function main(): Promise<void> {
       oursSnapshotFanout: oursMode,
       tickHz: DEFAULT_TICK_HZ,
       snapshotHz: DEFAULT_SNAPSHOT_HZ,
-      pointsToWin: POINTS_TO_WIN,
+      pointsToWin: BENCH_POINTS_TO_WIN,
       clientsPerRoom: { players: 2, spectators: 1 },
       inputsPerPlayerSec: DEFAULT_TICK_HZ / 3,
       cpuSource: '/proc/<pid>/stat utime+stime of the server process over the window',

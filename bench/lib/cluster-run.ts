@@ -19,17 +19,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { renderHaproxyConfig } from '../../deploy/haproxy-config.mjs';
 import { DEFAULT_SNAPSHOT_HZ, DEFAULT_TICK_HZ } from '../../shared/constants.ts';
+import { READY_LINE, READY_TIMEOUT_MS, SERVER_ENTRY, benchServerEnv } from './bench-server.ts';
 import { spawnPinned, stopChild, waitForLine, waitForMessage } from './children.ts';
 import { joinedLoadGen } from './load-gen-control.ts';
 import type { LoadGenWindowStats } from './messages.ts';
 import { processCpuMs, processRssKib } from './proc-cpu.ts';
 import { mean, round } from './stats.ts';
 
-const SERVER_ENTRY = 'dist/server/main.js';
-const READY_LINE = /https?:\/\/[^\s/]+:(\d+)\//;
-const READY_TIMEOUT_MS = 30_000;
 const BALANCER_READY_MS = 15_000;
-const POINTS_TO_WIN = 99;
 /** The issue's target: N nodes' summed CPU per room-second within this of one node's, at R = 200. */
 export const TARGET_CLUSTER_CPU_RATIO = 1.15;
 export const TARGET_CLUSTER_ROOMS = 200;
@@ -50,7 +47,7 @@ export interface ClusterBenchOptions {
   profileDir: string | null;
 }
 
-interface Run {
+export interface Run {
   /**
    * single: one node, no Redis. cluster: N nodes on Redis behind HAProxy. colocated: the same N
    * processes behind the same HAProxy without Redis (each its own PGlite): what running N processes
@@ -73,6 +70,21 @@ interface Run {
   loadGenCpuPct: number;
   trusted: boolean;
   problems: string[];
+}
+
+/** One R of the report (`results` in cluster-latest.json). */
+export interface ClusterRoomsResult {
+  rooms: number;
+  single: Run[];
+  cluster: Run[];
+  colocated: Run[];
+  singleCpuMsPerRoomSec: number;
+  clusterCpuMsPerRoomSec: number;
+  colocatedCpuMsPerRoomSec: number;
+  /** The target: N nodes on Redis against one node. */
+  cpuRatio: number;
+  /** N nodes on Redis against the same N processes without it: what the shared state costs. */
+  redisRatio: number;
 }
 
 interface Proc {
@@ -109,18 +121,7 @@ async function startNode(
   const profile = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, id)}`];
   const child = spawnPinned(opts.pins.server, process.execPath, [...profile, SERVER_ENTRY], {
     cwd: opts.root,
-    env: {
-      ...process.env,
-      SNAPSHOT_FANOUT: undefined,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      TICK_HZ: String(DEFAULT_TICK_HZ),
-      SNAPSHOT_HZ: String(DEFAULT_SNAPSHOT_HZ),
-      POINTS_TO_WIN: String(POINTS_TO_WIN),
-      NODE_ID: id,
-      ...env,
-    },
+    env: benchServerEnv({ NODE_ID: id, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -294,19 +295,7 @@ async function runOnce(
 export async function runClusterBench(opts: ClusterBenchOptions): Promise<void> {
   const startedAt = new Date();
   const loadBefore = loadavg();
-  const results: {
-    rooms: number;
-    single: Run[];
-    cluster: Run[];
-    colocated: Run[];
-    singleCpuMsPerRoomSec: number;
-    clusterCpuMsPerRoomSec: number;
-    colocatedCpuMsPerRoomSec: number;
-    /** The target: N nodes on Redis against one node. */
-    cpuRatio: number;
-    /** N nodes on Redis against the same N processes without it: what the shared state costs. */
-    redisRatio: number;
-  }[] = [];
+  const results: ClusterRoomsResult[] = [];
   const modes: Run['mode'][] = ['single', 'cluster', 'colocated'];
   for (const rooms of opts.rooms) {
     const runs: Record<Run['mode'], Run[]> = { single: [], cluster: [], colocated: [] };

@@ -1,41 +1,23 @@
 // Keeps `npm run bench -- --nodes 3` from rotting: one node alone, three nodes on Redis behind
 // HAProxy, and the same three without Redis, three rooms each for about a second, and checks the
-// report. Needs dist/ (the deploy
-// project runs after `npm run build`), HAProxy, Redis and PostgreSQL (what `.ci/run` provides).
+// report. Needs dist/ (the deploy project runs after `npm run build`), HAProxy, Redis and
+// PostgreSQL (what `.ci/run` provides).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ClusterRoomsResult } from '../../bench/lib/cluster-run.ts';
 import { runScript } from './run-script.ts';
 
 const NODES = 3;
 /** One room per node: round-robin puts room i on node i. */
 const ROOMS = 3;
 
-interface Run {
-  mode: string;
-  cpuMsPerRoomSec: number;
-  nodeCpuPct: number[];
-  roomsPerNode: number[];
-  bytesPerClientSec: number;
-  trusted: boolean;
-  problems: string[];
-}
-
+/** What the report holds, as the bench writes it (cluster-latest.json). */
 interface Report {
   nodes: number;
   cpuRatio: number;
-  results: {
-    rooms: number;
-    single: Run[];
-    cluster: Run[];
-    colocated: Run[];
-    singleCpuMsPerRoomSec: number;
-    clusterCpuMsPerRoomSec: number;
-    colocatedCpuMsPerRoomSec: number;
-    cpuRatio: number;
-    redisRatio: number;
-  }[];
+  results: ClusterRoomsResult[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pong-cluster-bench-smoke-'));
