@@ -19,13 +19,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
-/** Extends the lease only for its owner. KEYS: lease. ARGV: node, TTL ms. */
-const RENEW = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-`;
-
 /** Compare-and-delete: only the owner lets go. KEYS: lease. ARGV: node. */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -35,7 +28,7 @@ return 1
 
 /**
  * Fenced write: a node that lost its lease cannot overwrite its successor's checkpoint or log. It
- * renews the lease too (a room's once-a-second pass is this one call). The replay log is kept beside
+ * renews the lease too (keeping a room is one call per save). The replay log is kept beside
  * the checkpoint as a list of segments: `reset` empties it first (a new match, or the first save of
  * an owner), then the segment since the last save, if any, is appended. The log and the room's
  * routes (KEYS[4..]) live as long as the checkpoint: a match older than their TTL is still found.
@@ -71,7 +64,6 @@ export interface SavedCheckpoint {
 }
 
 const claimScript = new LuaScript(CLAIM);
-const renewScript = new LuaScript(RENEW);
 const releaseScript = new LuaScript(RELEASE);
 const saveScript = new LuaScript(SAVE);
 
@@ -95,11 +87,6 @@ export class RoomLeases {
   /** True when `nodeId` holds the lease now (taken free, or already its own). */
   async claim(roomId: string, nodeId: string, ttlMs: number = ROOM_LEASE_TTL_MS): Promise<boolean> {
     return (await claimScript.run(this.redis, [this.lease(roomId)], [nodeId, ttlMs])) === 1;
-  }
-
-  /** False when the lease is no longer `nodeId`'s: it must stop running the room at once. */
-  async renew(roomId: string, nodeId: string, ttlMs: number = ROOM_LEASE_TTL_MS): Promise<boolean> {
-    return (await renewScript.run(this.redis, [this.lease(roomId)], [nodeId, ttlMs])) === 1;
   }
 
   /** Lets go of the lease if `nodeId` holds it; true when it did. */

@@ -18,14 +18,12 @@ describe('RoomLeases', () => {
     }
   });
 
-  it('only the owner renews, releases and checkpoints; a claim by the owner keeps its lease', async () => {
+  it('only the owner saves (which renews), releases and checkpoints; a claim by the owner keeps its lease', async () => {
     const env = redisEnv();
     const leases = new RoomLeases(env.connect(), env.keys);
     expect(await leases.claim('r', 'n1', 5_000)).toBe(true);
     expect(await leases.claim('r', 'n1', 5_000)).toBe(true);
     expect(await leases.claim('r', 'n2', 5_000)).toBe(false);
-    expect(await leases.renew('r', 'n2', 5_000)).toBe(false);
-    expect(await leases.renew('r', 'n1', 5_000)).toBe(true);
 
     const bytes = new Uint8Array([0, 1, 2, 250, 255, 0, 13, 10]);
     expect(await leases.saveCheckpoint('r', 'n2', new Uint8Array([9]))).toBe(false);
@@ -56,9 +54,10 @@ describe('RoomLeases', () => {
     await eventually(async () => (await dead.owner('r')) === null, 'lease expired', 3_000);
     const claims = await Promise.all(survivors.map((l, i) => l.claim('r', `s${i + 1}`, 5_000)));
     expect(claims.filter(Boolean)).toHaveLength(1);
-    // The dead owner, back from a pause, can neither renew nor overwrite the checkpoint.
-    expect(await dead.renew('r', 'dead', 5_000)).toBe(false);
+    // The dead owner, back from a pause, can neither renew (a save renews) nor overwrite the checkpoint.
+    const winner = await dead.owner('r');
     expect(await dead.saveCheckpoint('r', 'dead', new Uint8Array([1]))).toBe(false);
+    expect(await dead.owner('r')).toBe(winner);
   });
 
   it('a save renews the lease and appends its log segment beside the checkpoint; a reset starts the list over', async () => {
