@@ -83,6 +83,9 @@ describe('two friends play a private match in the browser', () => {
       await route.continue();
     });
     const loading = guest.goto(withCanvas(invite));
+    // The title's text is in the HTML itself: wait until the inline script has shown the invite
+    // view (and, in the same step, hidden the lobby), not merely until the title was parsed.
+    await guest.getByTestId('invite-title').waitFor({ state: 'visible', timeout: 10_000 });
     await waitForText(guest, 'invite-title', /^You're invited to a Pong match$/, 10_000);
     expect(await guest.getByTestId('join-invite').isDisabled()).toBe(true);
     expect(await guest.getByTestId('quick-match').isVisible()).toBe(false);
