@@ -27,23 +27,35 @@ return 1
 `;
 
 /**
- * Fenced write: a node that lost its lease cannot overwrite its successor's checkpoint or log. It
- * renews the lease too (keeping a room is one call per save). The replay log is kept beside
- * the checkpoint as a list of segments: `reset` empties it first (a new match, or the first save of
- * an owner), then the segment since the last save, if any, is appended. The log and the room's
- * routes (KEYS[4..]) live as long as the checkpoint: a match older than their TTL is still found.
- * KEYS: lease, checkpoint, log, routes…. ARGV: node, bytes, checkpoint TTL ms, lease TTL ms,
- * reset ('1' or '0'), then the segment (optional).
+ * Fenced writes, several rooms in one call: a node that lost a room's lease cannot overwrite its
+ * successor's checkpoint or log, and each save renews its lease (keeping a room is one entry of one
+ * call). A room's replay log is kept beside its checkpoint as a list of segments: `reset` empties
+ * it first (a new match, or the first save of an owner), then the segment since the last save, if
+ * any, is appended. The log and the room's routes live as long as the checkpoint: a match older
+ * than their TTL is still found. Replies one 1 (saved) or 0 (not this node's lease) per room.
+ * ARGV: node, checkpoint TTL ms, lease TTL ms, then per room: its key count, bytes, reset ('1' or
+ * '0'), segment ('' for none). KEYS, per room in the same order: lease, checkpoint, log, routes….
  */
-const SAVE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-if ARGV[5] == '1' then redis.call('DEL', KEYS[3]) end
-if ARGV[6] then redis.call('RPUSH', KEYS[3], ARGV[6]) end
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
-for i = 4, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
-return 1
+const SAVE_MANY = `
+local out = {}
+local k = 1
+for a = 4, #ARGV, 4 do
+  local n = tonumber(ARGV[a])
+  local lease, checkpoint, log = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  if redis.call('GET', lease) == ARGV[1] then
+    redis.call('PEXPIRE', lease, ARGV[3])
+    redis.call('SET', checkpoint, ARGV[a + 1], 'PX', ARGV[2])
+    if ARGV[a + 2] == '1' then redis.call('DEL', log) end
+    if ARGV[a + 3] ~= '' then redis.call('RPUSH', log, ARGV[a + 3]) end
+    redis.call('PEXPIRE', log, ARGV[2])
+    for i = k + 3, k + n - 1 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+  k = k + n
+end
+return out
 `;
 
 /** How a checkpoint is saved (RoomLeases.saveCheckpoint). */
@@ -57,6 +69,14 @@ export interface SaveOptions {
   leaseTtlMs?: number;
 }
 
+/** One room's part of RoomLeases.saveCheckpoints(). */
+export interface CheckpointSave {
+  roomId: string;
+  bytes: Uint8Array;
+  log?: SaveOptions['log'];
+  routes?: readonly string[];
+}
+
 /** A checkpoint with its log's segments, as written (RoomLeases.loadCheckpointWithLog). */
 export interface SavedCheckpoint {
   bytes: Uint8Array;
@@ -65,7 +85,7 @@ export interface SavedCheckpoint {
 
 const claimScript = new LuaScript(CLAIM);
 const releaseScript = new LuaScript(RELEASE);
-const saveScript = new LuaScript(SAVE);
+const saveManyScript = new LuaScript(SAVE_MANY);
 
 /**
  * Who runs each room, and the state to resume it from. A room is run by the node that holds its
@@ -109,16 +129,35 @@ export class RoomLeases {
     bytes: Uint8Array,
     opts: SaveOptions = {},
   ): Promise<boolean> {
-    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const { log, routes = [], ttlMs = ROOM_CHECKPOINT_TTL_MS, leaseTtlMs = ROOM_LEASE_TTL_MS } = opts;
-    const args: (string | number | Buffer)[] = [nodeId, data, ttlMs, leaseTtlMs, log?.reset ? '1' : '0'];
-    if (log?.segment) args.push(log.segment);
-    const saved = await saveScript.run(
-      this.redis,
-      [this.lease(roomId), this.checkpoint(roomId), this.log(roomId), ...routes],
-      args,
-    );
-    return saved === 1;
+    const { log, routes, ttlMs, leaseTtlMs } = opts;
+    const [saved] = await this.saveCheckpoints(nodeId, [{ roomId, bytes, log, routes }], { ttlMs, leaseTtlMs });
+    return saved === true;
+  }
+
+  /**
+   * saveCheckpoint() for several rooms in one script call: a node's saves of one moment cost one
+   * command, not one each. Each room is saved, or not, on its own lease; the answer says which, in
+   * the order given.
+   */
+  async saveCheckpoints(
+    nodeId: string,
+    saves: readonly CheckpointSave[],
+    opts: Pick<SaveOptions, 'ttlMs' | 'leaseTtlMs'> = {},
+  ): Promise<boolean[]> {
+    if (saves.length === 0) return [];
+    const { ttlMs = ROOM_CHECKPOINT_TTL_MS, leaseTtlMs = ROOM_LEASE_TTL_MS } = opts;
+    const keys: string[] = [];
+    const args: (string | number | Buffer)[] = [nodeId, ttlMs, leaseTtlMs];
+    for (const { roomId, bytes, log, routes = [] } of saves) {
+      keys.push(this.lease(roomId), this.checkpoint(roomId), this.log(roomId), ...routes);
+      const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      args.push(3 + routes.length, data, log?.reset ? '1' : '0', log?.segment ?? '');
+    }
+    const reply = await saveManyScript.run(this.redis, keys, args);
+    if (!Array.isArray(reply) || reply.length !== saves.length) {
+      throw new Error(`unexpected reply to a checkpoint save: ${JSON.stringify(reply)}`);
+    }
+    return reply.map((x) => x === 1);
   }
 
   /** The room's last checkpoint, or null. */

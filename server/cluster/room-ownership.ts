@@ -5,12 +5,15 @@ import type { RoomManager } from '../rooms/room-manager.ts';
 import type { Tickable } from '../rooms/scheduler.ts';
 import type { NodePresence } from './node-presence.ts';
 import { encodeCheckpoint, parseCheckpoint, withSegmentLog } from './room-checkpoint.ts';
-import { ROOM_CHECKPOINT_TTL_MS, type RoomLeases } from './room-lease.ts';
+import { ROOM_CHECKPOINT_TTL_MS, type CheckpointSave, type RoomLeases } from './room-lease.ts';
 
 /** Every owned room is checkpointed and its lease renewed at least this often. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-/** How often rooms are looked over for a save that is due: a save is at most this late. */
-const SCAN_INTERVAL_MS = 100;
+/**
+ * How often the saves that are due go out, all in one script call: a room's periodic save, and the
+ * save after a point, phase or roster change, are at most this late.
+ */
+export const SAVE_FLUSH_INTERVAL_MS = 100;
 
 /** Where a room asked for by code or id is. */
 export type RoomRoute =
@@ -29,8 +32,9 @@ export interface RoomOwnershipDeps {
 /**
  * This node's side of "a match outlives its node". Every room it runs is under a lease in Redis,
  * with a checkpoint (GameRoom.checkpoint() without its replay log: a few hundred bytes of JSON)
- * saved at least every CHECKPOINT_INTERVAL_MS and at once on every point, phase or roster change;
- * each save renews the lease too (one script call). The match's replay log, which grows all match
+ * saved at least every CHECKPOINT_INTERVAL_MS and within SAVE_FLUSH_INTERVAL_MS of every point,
+ * phase or roster change; each save renews the lease too. The saves due at one moment go out in
+ * one script call: a node pays one command per flush (ten a second at most), not one per room. The match's replay log, which grows all match
  * long, is not in the checkpoint: each save appends only what was recorded since the last save
  * that succeeded to a list beside it (the first save of a match, or after the lease was taken
  * again, starts the list over), and the node that resumes the room joins the pieces
@@ -42,18 +46,23 @@ export interface RoomOwnershipDeps {
  * it now. On SIGTERM the node checkpoints and releases everything (handOver), so the next node need
  * not wait for the leases to expire.
  *
- * Redis work never blocks a tick: every call is fire-and-forget with one in flight per room, and a
- * Redis that stops answering only means the node takes no new rooms (accepting) until it is back.
+ * Redis work never blocks a tick: every call is fire-and-forget with one in flight per room (a room
+ * whose save or claim is still out waits for the next flush), and a Redis that stops answering only
+ * means the node takes no new rooms (accepting) until it is back.
  */
 export class RoomOwnership implements Tickable {
   private readonly dirty = new Set<GameRoom>();
+  /** Jobs of one room (claim, reclaim, close) by key, and the batched saves in flight. */
   private readonly running = new Map<string, Promise<void>>();
+  private readonly batches = new Set<Promise<void>>();
+  /** Rooms whose save is in a batch that Redis has not answered yet. */
+  private readonly saving = new Set<GameRoom>();
   private readonly registered = new WeakMap<GameRoom, Promise<void>>();
   /** Per room: how far its log is saved, as of the last save Redis acknowledged. */
   private readonly savedLog = new WeakMap<GameRoom, LogCursor>();
   /** When each room's last save was issued (scheduler time). */
   private readonly savedAtMs = new WeakMap<GameRoom, number>();
-  private lastScanMs = -Infinity;
+  private lastFlushMs = -Infinity;
   private readonly nodeId: string;
   private healthy = true;
   /** Set by handOver(): this node runs no room's Redis work any more. */
@@ -111,29 +120,33 @@ export class RoomOwnership implements Tickable {
   }
 
   /**
-   * Saves every changed room at once, and every other room once CHECKPOINT_INTERVAL_MS has passed
-   * since its last save: a room just saved for a point is not saved again by a pass a moment later,
-   * and the saves spread over the second instead of all falling on one tick.
+   * Every SAVE_FLUSH_INTERVAL_MS, saves the rooms that changed since, and every other room whose
+   * last save is CHECKPOINT_INTERVAL_MS old (less one flush interval, so that none goes longer), in
+   * one script call: a room just saved for a point is not saved again a moment later, and the
+   * periodic saves spread over the second.
    */
   tick(nowMs: number): void {
-    if (this.stopped) return;
-    for (const room of this.dirty) this.saveNow(room, nowMs);
-    this.dirty.clear();
-    if (nowMs - this.lastScanMs < SCAN_INTERVAL_MS) return;
-    this.lastScanMs = nowMs;
+    if (this.stopped || nowMs - this.lastFlushMs < SAVE_FLUSH_INTERVAL_MS) return;
+    this.lastFlushMs = nowMs;
+    const due = new Set<GameRoom>();
+    for (const room of this.dirty) {
+      // A room with a save or claim out stays dirty for the next flush: this change is not in it.
+      if (this.busy(room)) continue;
+      this.dirty.delete(room);
+      if (!room.isClosed) due.add(room);
+    }
     for (const room of this.deps.rooms.all()) {
       const last = this.savedAtMs.get(room);
-      // Due a scan early, so that no room goes longer than CHECKPOINT_INTERVAL_MS unsaved.
-      if (last === undefined || nowMs - last >= CHECKPOINT_INTERVAL_MS - SCAN_INTERVAL_MS) {
-        this.saveNow(room, nowMs);
-      }
+      if (last !== undefined && nowMs - last < CHECKPOINT_INTERVAL_MS - SAVE_FLUSH_INTERVAL_MS) continue;
+      if (!room.isClosed && !this.busy(room)) due.add(room);
     }
+    if (due.size === 0) return;
+    for (const room of due) this.savedAtMs.set(room, nowMs);
+    this.saveBatch([...due]);
   }
 
-  private saveNow(room: GameRoom, nowMs: number): void {
-    if (room.isClosed) return;
-    this.savedAtMs.set(room, nowMs);
-    this.track(room.id, () => this.saveOrReclaim(room));
+  private busy(room: GameRoom): boolean {
+    return this.saving.has(room) || this.running.has(room.id);
   }
 
   /**
@@ -182,23 +195,50 @@ export class RoomOwnership implements Tickable {
   async handOver(): Promise<void> {
     this.stopped = true;
     // Jobs in flight (a save, a claim) finish first, so none of them takes a lease back after.
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    while (this.running.size > 0 || this.batches.size > 0) {
+      await Promise.allSettled([...this.running.values(), ...this.batches]);
+    }
+    const rooms = [...this.deps.rooms.all()].filter((room) => !room.isClosed);
+    const saved = await this.save(rooms).catch(() => rooms.map(() => false));
     await Promise.allSettled(
-      [...this.deps.rooms.all()].map(async (room) => {
-        if (room.isClosed) return;
-        await this.save(room);
-        await this.deps.leases.release(room.id, this.nodeId);
-      }),
+      rooms.map((room, i) => (saved[i] ? this.deps.leases.release(room.id, this.nodeId) : undefined)),
     );
   }
 
   /**
-   * Saves the room, which renews its lease. A save refused for want of the lease (it lapsed while
-   * Redis was away for longer than its TTL) takes the lease again when it is free and saves the
-   * whole log anew; if another node took it, that node runs the room now: ours closes.
+   * Saves the rooms in one call (fire-and-forget, errors reported as for every job). A room whose
+   * save is refused for want of the lease goes on to reclaim(); when the call fails (Redis away),
+   * every room in it is saved again at the next flush.
    */
+  private saveBatch(rooms: GameRoom[]): void {
+    for (const room of rooms) this.saving.add(room);
+    const batch = this.report(this.save(rooms))
+      .then((saved) => {
+        rooms.forEach((room, i) => {
+          if (room.isClosed) return;
+          if (!saved) this.dirty.add(room);
+          else if (!saved[i]) this.track(room.id, () => this.reclaim(room));
+        });
+      })
+      .finally(() => {
+        for (const room of rooms) this.saving.delete(room);
+        this.batches.delete(batch);
+      });
+    this.batches.add(batch);
+  }
+
+  /** Saves the room on its own: its first save, as soon as its lease is taken. */
   private async saveOrReclaim(room: GameRoom): Promise<void> {
-    if (await this.save(room)) return;
+    const [saved] = await this.save([room]);
+    if (saved === false) await this.reclaim(room);
+  }
+
+  /**
+   * A save was refused for want of the lease (it lapsed while Redis was away for longer than its
+   * TTL): take the lease again when it is free and save the whole log anew; if another node took
+   * it, that node runs the room now: ours closes.
+   */
+  private async reclaim(room: GameRoom): Promise<void> {
     if (room.isClosed) return;
     if (!(await this.deps.leases.claim(room.id, this.nodeId))) {
       this.deps.log.warn({ room: room.id }, 'lost the room lease; closing the local copy');
@@ -206,55 +246,70 @@ export class RoomOwnership implements Tickable {
       return;
     }
     this.savedLog.delete(room);
-    await this.save(room);
+    await this.save([room]);
   }
 
   /**
-   * Writes the checkpoint (without the log) and the log recorded since the last acknowledged save,
-   * renewing the lease; false when this node does not hold it. The cursor moves only once Redis
-   * acknowledged: a save whose reply was lost is sent again from the same mark, and the loader
-   * lets the later copy replace the overlap. Without a cursor (first save here) the list restarts.
+   * Writes each room's checkpoint (without the log) and the log recorded since its last acknowledged
+   * save, renewing its lease, in one script call; per room, false when this node does not hold its
+   * lease. A cursor moves only once Redis acknowledged: a save whose reply was lost is sent again
+   * from the same mark, and the loader lets the later copy replace the overlap. Without a cursor
+   * (first save here) the list restarts.
    */
-  private async save(room: GameRoom): Promise<boolean> {
-    if (room.isClosed) return true;
-    const checkpoint = room.checkpoint({ log: false });
-    const cursor = this.savedLog.get(room) ?? null;
-    const update = room.logSince(cursor);
-    // Between matches there is no log: whatever list is left (the last match's) goes.
-    const reset = update ? update.reset : true;
-    const segment = update && update.segment.to > update.segment.from ? update.segment : null;
-    // The code's route is refreshed with every save: it was set once, when the room opened.
-    const saved = await this.deps.leases.saveCheckpoint(room.id, this.nodeId, encodeCheckpoint(checkpoint), {
-      log: { reset, segment: segment && JSON.stringify(segment) },
-      routes: [this.codeKey(room.code)],
+  private async save(rooms: readonly GameRoom[]): Promise<boolean[]> {
+    const saves: CheckpointSave[] = [];
+    const updates = rooms.map((room) => {
+      const cursor = this.savedLog.get(room) ?? null;
+      const update = room.logSince(cursor);
+      // Between matches there is no log: whatever list is left (the last match's) goes.
+      const reset = update ? update.reset : true;
+      const segment = update && update.segment.to > update.segment.from ? update.segment : null;
+      saves.push({
+        roomId: room.id,
+        bytes: encodeCheckpoint(room.checkpoint({ log: false })),
+        log: { reset, segment: segment && JSON.stringify(segment) },
+        // The code's route is refreshed with every save: it was set once, when the room opened.
+        routes: [this.codeKey(room.code)],
+      });
+      return update;
     });
-    if (saved) {
+    const saved = await this.deps.leases.saveCheckpoints(this.nodeId, saves);
+    rooms.forEach((room, i) => {
+      if (!saved[i]) return;
+      const update = updates[i];
       if (update) this.savedLog.set(room, update.cursor);
       else this.savedLog.delete(room);
-    }
+    });
     return saved;
   }
 
   /** Runs one Redis job per key at a time; errors mark Redis unreachable until a job succeeds. */
   private track(key: string, job: () => Promise<void>): Promise<void> {
     const current = this.running.get(key);
-    // The next full pass (within a second) catches up; a close is never skipped.
+    // The next flush (within a second) catches up; a close is never skipped.
     if (current && !key.startsWith('close:')) return current;
-    const run = job()
-      .then(
-        () => {
-          this.healthy = true;
-        },
-        (err: unknown) => {
-          if (this.healthy) this.deps.log.warn({ err }, 'redis unreachable: rooms play on, no new rooms');
-          this.healthy = false;
-        },
-      )
+    const run = this.report(job())
+      .then(() => undefined)
       .finally(() => {
         this.running.delete(key);
       });
     this.running.set(key, run);
     return run;
+  }
+
+  /** A Redis call's outcome as the node's health: undefined when it failed (reported once). */
+  private report<T>(call: Promise<T>): Promise<T | undefined> {
+    return call.then(
+      (value) => {
+        this.healthy = true;
+        return value;
+      },
+      (err: unknown) => {
+        if (this.healthy) this.deps.log.warn({ err }, 'redis unreachable: rooms play on, no new rooms');
+        this.healthy = false;
+        return undefined;
+      },
+    );
   }
 
   private codeKey(code: string): string {

@@ -101,4 +101,38 @@ describe('RoomLeases', () => {
     expect(await leases.loadCheckpointWithLog('r')).toBeNull();
     expect(await redis.exists(logKey)).toBe(0);
   });
+
+  it("saves several rooms in one call, each on its own lease: another node's room and an unleased one are left alone", async () => {
+    const env = redisEnv();
+    const redis = env.connect();
+    const leases = new RoomLeases(redis, env.keys);
+    const routeKey = `${env.keys.roomCodePrefix}code-a`;
+    await redis.set(routeKey, 'a', 'PX', 1_000);
+    expect(await leases.claim('a', 'n1', 300)).toBe(true);
+    expect(await leases.claim('b', 'n2', 300)).toBe(true);
+    expect(await leases.claim('c', 'n1', 300)).toBe(true);
+    const bytes = (n: number) => new Uint8Array([n, 0, 255]);
+    const saved = await leases.saveCheckpoints(
+      'n1',
+      [
+        { roomId: 'a', bytes: bytes(1), log: { reset: true, segment: 'a1' }, routes: [routeKey] },
+        { roomId: 'b', bytes: bytes(2), log: { reset: true, segment: 'b1' } },
+        { roomId: 'free', bytes: bytes(3) },
+        { roomId: 'c', bytes: bytes(4), log: { reset: false, segment: null } },
+      ],
+      { leaseTtlMs: 5_000 },
+    );
+    expect(saved).toEqual([true, false, false, true]);
+    expect(await leases.loadCheckpointWithLog('a')).toEqual({ bytes: bytes(1), segments: ['a1'] });
+    expect(await leases.loadCheckpointWithLog('b')).toBeNull();
+    expect(await leases.loadCheckpointWithLog('free')).toBeNull();
+    expect(await leases.owner('free')).toBeNull();
+    expect(await leases.loadCheckpointWithLog('c')).toEqual({ bytes: bytes(4), segments: [] });
+    // Saved rooms' leases are renewed and their routes kept as long as the checkpoint; b's is not touched.
+    expect(await redis.pttl(env.keys.leasePrefix + 'a')).toBeGreaterThan(1_000);
+    expect(await redis.pttl(env.keys.leasePrefix + 'c')).toBeGreaterThan(1_000);
+    expect(await redis.pttl(env.keys.leasePrefix + 'b')).toBeLessThanOrEqual(300);
+    expect(await redis.pttl(routeKey)).toBeGreaterThan(9 * 60_000);
+    expect(await leases.saveCheckpoints('n1', [])).toEqual([]);
+  });
 });
