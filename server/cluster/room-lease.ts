@@ -130,7 +130,10 @@ export class RoomLeases {
     opts: SaveOptions = {},
   ): Promise<boolean> {
     const { log, routes, ttlMs, leaseTtlMs } = opts;
-    const [saved] = await this.saveCheckpoints(nodeId, [{ roomId, bytes, log, routes }], { ttlMs, leaseTtlMs });
+    const [saved] = await this.saveCheckpoints(nodeId, [{ roomId, bytes, log, routes }], {
+      ttlMs,
+      leaseTtlMs,
+    });
     return saved === true;
   }
 

@@ -9,11 +9,8 @@ import { ROOM_CHECKPOINT_TTL_MS, type CheckpointSave, type RoomLeases } from './
 
 /** Every owned room is checkpointed and its lease renewed at least this often. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-/**
- * How often the saves that are due go out, all in one script call: a room's periodic save, and the
- * save after a point, phase or roster change, are at most this late.
- */
-export const SAVE_FLUSH_INTERVAL_MS = 100;
+/** How often rooms are looked over for a periodic save that is due: such a save is at most this late. */
+export const SAVE_SCAN_INTERVAL_MS = 100;
 
 /** Where a room asked for by code or id is. */
 export type RoomRoute =
@@ -32,9 +29,10 @@ export interface RoomOwnershipDeps {
 /**
  * This node's side of "a match outlives its node". Every room it runs is under a lease in Redis,
  * with a checkpoint (GameRoom.checkpoint() without its replay log: a few hundred bytes of JSON)
- * saved at least every CHECKPOINT_INTERVAL_MS and within SAVE_FLUSH_INTERVAL_MS of every point,
- * phase or roster change; each save renews the lease too. The saves due at one moment go out in
- * one script call: a node pays one command per flush (ten a second at most), not one per room. The match's replay log, which grows all match
+ * saved at least every CHECKPOINT_INTERVAL_MS and on the tick after every point, phase or roster
+ * change; each save renews the lease too. The saves due at one tick go out in one script call: a
+ * node pays one command per tick that has any (about ten a second, more while points fall), not one
+ * per room. The match's replay log, which grows all match
  * long, is not in the checkpoint: each save appends only what was recorded since the last save
  * that succeeded to a list beside it (the first save of a match, or after the lease was taken
  * again, starts the list over), and the node that resumes the room joins the pieces
@@ -47,7 +45,7 @@ export interface RoomOwnershipDeps {
  * not wait for the leases to expire.
  *
  * Redis work never blocks a tick: every call is fire-and-forget with one in flight per room (a room
- * whose save or claim is still out waits for the next flush), and a Redis that stops answering only
+ * whose save or claim is still out waits for the next tick), and a Redis that stops answering only
  * means the node takes no new rooms (accepting) until it is back.
  */
 export class RoomOwnership implements Tickable {
@@ -62,7 +60,7 @@ export class RoomOwnership implements Tickable {
   private readonly savedLog = new WeakMap<GameRoom, LogCursor>();
   /** When each room's last save was issued (scheduler time). */
   private readonly savedAtMs = new WeakMap<GameRoom, number>();
-  private lastFlushMs = -Infinity;
+  private lastScanMs = -Infinity;
   private readonly nodeId: string;
   private healthy = true;
   /** Set by handOver(): this node runs no room's Redis work any more. */
@@ -120,25 +118,27 @@ export class RoomOwnership implements Tickable {
   }
 
   /**
-   * Every SAVE_FLUSH_INTERVAL_MS, saves the rooms that changed since, and every other room whose
-   * last save is CHECKPOINT_INTERVAL_MS old (less one flush interval, so that none goes longer), in
+   * Saves the rooms that changed since the last tick and, every SAVE_SCAN_INTERVAL_MS, every other
+   * room whose last save is CHECKPOINT_INTERVAL_MS old (less one scan, so that none goes longer), in
    * one script call: a room just saved for a point is not saved again a moment later, and the
    * periodic saves spread over the second.
    */
   tick(nowMs: number): void {
-    if (this.stopped || nowMs - this.lastFlushMs < SAVE_FLUSH_INTERVAL_MS) return;
-    this.lastFlushMs = nowMs;
+    if (this.stopped) return;
     const due = new Set<GameRoom>();
     for (const room of this.dirty) {
-      // A room with a save or claim out stays dirty for the next flush: this change is not in it.
+      // A room with a save or claim out stays dirty for the next tick: this change is not in it.
       if (this.busy(room)) continue;
       this.dirty.delete(room);
       if (!room.isClosed) due.add(room);
     }
-    for (const room of this.deps.rooms.all()) {
-      const last = this.savedAtMs.get(room);
-      if (last !== undefined && nowMs - last < CHECKPOINT_INTERVAL_MS - SAVE_FLUSH_INTERVAL_MS) continue;
-      if (!room.isClosed && !this.busy(room)) due.add(room);
+    if (nowMs - this.lastScanMs >= SAVE_SCAN_INTERVAL_MS) {
+      this.lastScanMs = nowMs;
+      for (const room of this.deps.rooms.all()) {
+        const last = this.savedAtMs.get(room);
+        if (last !== undefined && nowMs - last < CHECKPOINT_INTERVAL_MS - SAVE_SCAN_INTERVAL_MS) continue;
+        if (!room.isClosed && !this.busy(room)) due.add(room);
+      }
     }
     if (due.size === 0) return;
     for (const room of due) this.savedAtMs.set(room, nowMs);
@@ -208,7 +208,7 @@ export class RoomOwnership implements Tickable {
   /**
    * Saves the rooms in one call (fire-and-forget, errors reported as for every job). A room whose
    * save is refused for want of the lease goes on to reclaim(); when the call fails (Redis away),
-   * every room in it is saved again at the next flush.
+   * every room in it is saved again at the next tick.
    */
   private saveBatch(rooms: GameRoom[]): void {
     for (const room of rooms) this.saving.add(room);
@@ -286,7 +286,7 @@ export class RoomOwnership implements Tickable {
   /** Runs one Redis job per key at a time; errors mark Redis unreachable until a job succeeds. */
   private track(key: string, job: () => Promise<void>): Promise<void> {
     const current = this.running.get(key);
-    // The next flush (within a second) catches up; a close is never skipped.
+    // The next save (within a second) catches up; a close is never skipped.
     if (current && !key.startsWith('close:')) return current;
     const run = this.report(job())
       .then(() => undefined)

@@ -291,6 +291,33 @@ describe('several nodes on one Redis', () => {
     expect(seated.room.players.map((p) => p?.nickname).sort()).toEqual(['Ann', 'Bob']);
   });
 
+  it("a node's saves of one moment go out together: one script call carries many rooms", async () => {
+    const a = await startNode('node-a');
+    const clients = await Promise.all(Array.from({ length: 12 }, () => env.connected(a)));
+    const created = await Promise.all(clients.map((c, i) => createRoom(c, `P${i}`)));
+    const ids = new Set(created.map((c) => c.room.id));
+    // Every script call that saves a checkpoint, as Redis sees it (MONITOR: real traffic, no wrapper).
+    const monitor = await redisEnv().connect().monitor();
+    const saves: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() !== 'evalsha') return;
+      const keys = args.slice(3, 3 + Number(args[2]));
+      const rooms = keys
+        .filter((k) => k.startsWith(redisEnv().keys.checkpointPrefix))
+        .map((k) => k.slice(redisEnv().keys.checkpointPrefix.length));
+      if (rooms.some((r) => ids.has(r))) saves.push(rooms);
+    });
+    // Two seconds of nothing happening: every room is saved about twice, a tenth of them at a time.
+    const start = a.app.scheduler.ticks;
+    await waitForServer(a.app, () => a.app.scheduler.ticks >= start + 120, 'two seconds of ticks', 5_000);
+    monitor.disconnect();
+    const saved = saves.flat().filter((r) => ids.has(r));
+    for (const id of ids) expect(saved.filter((r) => r === id).length).toBeGreaterThanOrEqual(1);
+    // One call per room would be at least 24 calls; batched, about one per 100 ms scan that finds any due.
+    expect(saves.length).toBeLessThanOrEqual(21);
+    expect(Math.max(...saves.map((r) => r.length))).toBeGreaterThan(1);
+  });
+
   it('Redis unreachable at start is a clear error, not a silent single node', async () => {
     await expect(openCluster({ redisUrl: 'redis://127.0.0.1:1', nodeId: 'node-x' })).rejects.toThrow(
       /Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\)/,
