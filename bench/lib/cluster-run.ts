@@ -23,7 +23,7 @@ import { READY_LINE, READY_TIMEOUT_MS, SERVER_ENTRY, benchServerEnv } from './be
 import { spawnPinned, stopChild, waitForLine, waitForMessage } from './children.ts';
 import { joinedLoadGen } from './load-gen-control.ts';
 import type { LoadGenWindowStats } from './messages.ts';
-import { processCpuMs, processRssKib } from './proc-cpu.ts';
+import { processContextSwitches, processCpuMs, processRssKib } from './proc-cpu.ts';
 import { mean, round } from './stats.ts';
 
 const BALANCER_READY_MS = 15_000;
@@ -62,6 +62,14 @@ export interface Run {
   cpuMsPerRoomSec: number;
   /** Each node's share of one core over the window, %. */
   nodeCpuPct: number[];
+  /**
+   * Times a second the nodes' main threads went to sleep and woke again (voluntary context
+   * switches), and were preempted (involuntary), summed over the nodes: processes sharing one core
+   * each wake for their own ticks and their own share of every input burst, and a wake-up on a
+   * core another process just used starts with cold caches.
+   */
+  wakeupsPerSec: number;
+  preemptionsPerSec: number;
   /** Rooms each node ran (its /healthz), read before the window: the spread the balancer gave. */
   roomsPerNode: number[];
   /** RSS of every node process at the window's end, summed. */
@@ -239,10 +247,12 @@ async function runOnce(
     );
 
     const cpu0 = procs.map((p) => processCpuMs(p.pid));
+    const switches0 = procs.map((p) => processContextSwitches(p.pid));
     const t0 = performance.now();
     tell({ type: 'window-start' });
     await delay(opts.seconds * 1000);
     const cpu1 = procs.map((p) => processCpuMs(p.pid));
+    const switches1 = procs.map((p) => processContextSwitches(p.pid));
     const t1 = performance.now();
     const rssKib = procs.reduce((sum, p) => sum + processRssKib(p.pid), 0);
     const statsP = waitForMessage<LoadGenWindowStats>(
@@ -257,6 +267,8 @@ async function runOnce(
     await stopChild(loadGen);
 
     const windowMs = t1 - t0;
+    const switched = (kind: 'voluntary' | 'involuntary') =>
+      switches1.reduce((sum, s, i) => sum + s[kind] - (switches0[i]?.[kind] ?? 0), 0) / (windowMs / 1000);
     const perNode = procs.map((_, i) => (cpu1[i] as number) - (cpu0[i] as number));
     const cpuMs = perNode.reduce((a, b) => a + b, 0);
     const problems: string[] = [];
@@ -273,6 +285,8 @@ async function runOnce(
       cpuMs: r(cpuMs, 0),
       cpuMsPerRoomSec: r(cpuMs / rooms / (windowMs / 1000), 4),
       nodeCpuPct: perNode.map((ms) => r((ms / windowMs) * 100, 1)),
+      wakeupsPerSec: r(switched('voluntary'), 0),
+      preemptionsPerSec: r(switched('involuntary'), 0),
       roomsPerNode,
       rssMib: r(rssKib / 1024, 1),
       bytesPerClientSec: r((stats.player.bytes + stats.spectator.bytes) / clients / (windowMs / 1000), 1),
@@ -335,6 +349,12 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<void> 
     console.log(
       `         ${opts.nodes} nodes, no Redis: ${x.colocatedCpuMsPerRoomSec.toFixed(3)} ms (passes ${passes(x.colocated)}; ` +
         `per node ${perNode(x.colocated)})`,
+    );
+    const switches = (runs: Run[]) =>
+      `${Math.round(mean(runs.map((p) => p.wakeupsPerSec)))}/${Math.round(mean(runs.map((p) => p.preemptionsPerSec)))}`;
+    console.log(
+      `         wake-ups/preemptions a second, all nodes: 1 node ${switches(x.single)}, ` +
+        `${opts.nodes} on Redis ${switches(x.cluster)}, ${opts.nodes} without ${switches(x.colocated)}`,
     );
     console.log(
       `         ratio ${x.cpuRatio.toFixed(3)}× one node; ${x.redisRatio.toFixed(3)}× the same ${opts.nodes} processes without Redis`,

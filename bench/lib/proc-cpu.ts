@@ -78,3 +78,21 @@ export function processRssKib(pid: number): number {
   if (!match) throw new Error(`cannot read the memory of process ${pid}`);
   return Number(match[1]);
 }
+
+/** Context switches of a process's main thread so far (/proc/<pid>/status of the thread-group leader). */
+export interface ContextSwitches {
+  /** It blocked (an event loop waiting in epoll): each one is a sleep and a wake-up. */
+  voluntary: number;
+  /** The kernel took the CPU from it for another runnable task. */
+  involuntary: number;
+}
+
+export function processContextSwitches(pid: number): ContextSwitches {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const read = (name: string) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(status);
+    if (!match) throw new Error(`cannot read the ${name} of process ${pid}`);
+    return Number(match[1]);
+  };
+  return { voluntary: read('voluntary_ctxt_switches'), involuntary: read('nonvoluntary_ctxt_switches') };
+}
