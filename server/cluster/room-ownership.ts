@@ -208,7 +208,8 @@ export class RoomOwnership implements Tickable {
   /**
    * Saves the rooms in one call (fire-and-forget, errors reported as for every job). A room whose
    * save is refused for want of the lease goes on to reclaim(); when the call fails (Redis away),
-   * every room in it is saved again at the next tick.
+   * every room in it is due again at the next scan (not the next tick: while Redis is away a node
+   * makes one failing call per scan, and does not encode every room 60 times a second).
    */
   private saveBatch(rooms: GameRoom[]): void {
     for (const room of rooms) this.saving.add(room);
@@ -216,7 +217,7 @@ export class RoomOwnership implements Tickable {
       .then((saved) => {
         rooms.forEach((room, i) => {
           if (room.isClosed) return;
-          if (!saved) this.dirty.add(room);
+          if (!saved) this.savedAtMs.delete(room);
           else if (!saved[i]) this.track(room.id, () => this.reclaim(room));
         });
       })
