@@ -10,7 +10,7 @@ import { ROOM_CHECKPOINT_TTL_MS, type CheckpointSave, type RoomLeases } from './
 /** Every owned room is checkpointed and its lease renewed at least this often. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
 /** How often rooms are looked over for a periodic save that is due: such a save is at most this late. */
-export const SAVE_SCAN_INTERVAL_MS = 100;
+const SAVE_SCAN_INTERVAL_MS = 100;
 
 /** Where a room asked for by code or id is. */
 export type RoomRoute =
@@ -125,6 +125,9 @@ export class RoomOwnership implements Tickable {
    */
   tick(nowMs: number): void {
     if (this.stopped) return;
+    const scan = nowMs - this.lastScanMs >= SAVE_SCAN_INTERVAL_MS;
+    // Most ticks have nothing to save: they cost no allocation.
+    if (!scan && this.dirty.size === 0) return;
     const due = new Set<GameRoom>();
     for (const room of this.dirty) {
       // A room with a save or claim out stays dirty for the next tick: this change is not in it.
@@ -132,7 +135,7 @@ export class RoomOwnership implements Tickable {
       this.dirty.delete(room);
       if (!room.isClosed) due.add(room);
     }
-    if (nowMs - this.lastScanMs >= SAVE_SCAN_INTERVAL_MS) {
+    if (scan) {
       this.lastScanMs = nowMs;
       for (const room of this.deps.rooms.all()) {
         const last = this.savedAtMs.get(room);
