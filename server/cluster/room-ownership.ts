@@ -9,7 +9,13 @@ import { ROOM_CHECKPOINT_TTL_MS, type CheckpointSave, type RoomLeases } from './
 
 /** Every owned room is checkpointed and its lease renewed at least this often. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
-/** How often rooms are looked over for a periodic save that is due: such a save is at most this late. */
+/**
+ * How often this node's due saves go out, together in one call: a point, phase or roster change is
+ * in Redis at most this long after it happened (plus the round trip), and a periodic save is at most
+ * this late. Every call costs the node a Redis round trip and, on a quiet node, a wake-up for the
+ * reply; one per tick that had a change cost a three-node arena about a tenth of its CPU
+ * (docs/PERFORMANCE.md, "Fourth round").
+ */
 const SAVE_SCAN_INTERVAL_MS = 100;
 
 /** Where a room asked for by code or id is. */
@@ -29,10 +35,11 @@ export interface RoomOwnershipDeps {
 /**
  * This node's side of "a match outlives its node". Every room it runs is under a lease in Redis,
  * with a checkpoint (GameRoom.checkpoint() without its replay log: a few hundred bytes of JSON)
- * saved at least every CHECKPOINT_INTERVAL_MS and on the tick after every point, phase or roster
- * change; each save renews the lease too. The saves due at one tick go out in one script call: a
- * node pays one command per tick that has any (about ten a second, more while points fall), not one
- * per room. The match's replay log, which grows all match
+ * saved at least every CHECKPOINT_INTERVAL_MS and within SAVE_SCAN_INTERVAL_MS of every point,
+ * phase or roster change; each save renews the lease too. Every SAVE_SCAN_INTERVAL_MS the saves due
+ * (changed rooms, and rooms whose last save is a second old) go out in one script call: a node pays
+ * at most ten commands a second for all its rooms, not one per room or per change. The match's
+ * replay log, which grows all match
  * long, is not in the checkpoint: each save appends only what was recorded since the last save
  * that succeeded to a list beside it (the first save of a match, or after the lease was taken
  * again, starts the list over), and the node that resumes the room joins the pieces
@@ -45,7 +52,7 @@ export interface RoomOwnershipDeps {
  * not wait for the leases to expire.
  *
  * Redis work never blocks a tick: every call is fire-and-forget with one in flight per room (a room
- * whose save or claim is still out waits for the next tick), and a Redis that stops answering only
+ * whose save or claim is still out waits for the next scan), and a Redis that stops answering only
  * means the node takes no new rooms (accepting) until it is back.
  */
 export class RoomOwnership implements Tickable {
@@ -118,30 +125,25 @@ export class RoomOwnership implements Tickable {
   }
 
   /**
-   * Saves the rooms that changed since the last tick and, every SAVE_SCAN_INTERVAL_MS, every other
+   * Every SAVE_SCAN_INTERVAL_MS: saves the rooms that changed since the last scan and every other
    * room whose last save is CHECKPOINT_INTERVAL_MS old (less one scan, so that none goes longer), in
-   * one script call: a room just saved for a point is not saved again a moment later, and the
-   * periodic saves spread over the second.
+   * one script call. A room just saved for a point is not saved again a moment later, and the
+   * periodic saves spread over the second. The ticks in between cost nothing.
    */
   tick(nowMs: number): void {
-    if (this.stopped) return;
-    const scan = nowMs - this.lastScanMs >= SAVE_SCAN_INTERVAL_MS;
-    // Most ticks have nothing to save: they cost no allocation.
-    if (!scan && this.dirty.size === 0) return;
+    if (this.stopped || nowMs - this.lastScanMs < SAVE_SCAN_INTERVAL_MS) return;
+    this.lastScanMs = nowMs;
     const due = new Set<GameRoom>();
     for (const room of this.dirty) {
-      // A room with a save or claim out stays dirty for the next tick: this change is not in it.
+      // A room with a save or claim out stays dirty for the next scan: this change is not in it.
       if (this.busy(room)) continue;
       this.dirty.delete(room);
       if (!room.isClosed) due.add(room);
     }
-    if (scan) {
-      this.lastScanMs = nowMs;
-      for (const room of this.deps.rooms.all()) {
-        const last = this.savedAtMs.get(room);
-        if (last !== undefined && nowMs - last < CHECKPOINT_INTERVAL_MS - SAVE_SCAN_INTERVAL_MS) continue;
-        if (!room.isClosed && !this.busy(room)) due.add(room);
-      }
+    for (const room of this.deps.rooms.all()) {
+      const last = this.savedAtMs.get(room);
+      if (last !== undefined && nowMs - last < CHECKPOINT_INTERVAL_MS - SAVE_SCAN_INTERVAL_MS) continue;
+      if (!room.isClosed && !this.busy(room)) due.add(room);
     }
     if (due.size === 0) return;
     for (const room of due) this.savedAtMs.set(room, nowMs);
@@ -211,8 +213,8 @@ export class RoomOwnership implements Tickable {
   /**
    * Saves the rooms in one call (fire-and-forget, errors reported as for every job). A room whose
    * save is refused for want of the lease goes on to reclaim(); when the call fails (Redis away),
-   * every room in it is due again at the next scan (not the next tick: while Redis is away a node
-   * makes one failing call per scan, and does not encode every room 60 times a second).
+   * every room in it is due again at the next scan: while Redis is away a node makes one failing
+   * call per scan.
    */
   private saveBatch(rooms: GameRoom[]): void {
     for (const room of rooms) this.saving.add(room);
