@@ -2,7 +2,7 @@ import type { Socket as EngineSocket } from 'engine.io';
 
 /**
  * The one place that reaches into engine.io's and ws's internals. Both are pinned to exact versions
- * (package.json) and tests/integration/transport-contract.test.ts fails loudly when the shapes read
+ * (package.json) and tests/integration/transport-seam.test.ts fails loudly when the shapes read
  * here change. Every reach checks first what engine.io itself checks before it does the same thing,
  * and the caller falls back to engine.io's supported path whenever a check fails:
  *
