@@ -32,6 +32,7 @@ import {
   benchServerEnv,
 } from './lib/bench-server.ts';
 import { runClusterBench } from './lib/cluster-run.ts';
+import { clusterCpuLayout, describeCpuLayout } from './lib/cpu-layout.ts';
 import { joinedLoadGen } from './lib/load-gen-control.ts';
 import { summariseCpuProfile } from './lib/cpu-profile.ts';
 import { compareFanout, cpuSpread, fanoutVerdict, type FanoutComparison } from './lib/fanout-comparison.ts';
@@ -821,16 +822,20 @@ async function main(): Promise<void> {
   await ensureServerBuild(opts.skipBuild);
   const oursMode = await buildFanoutMode();
   const pins = choosePins();
-  console.log(
-    pins.server === null
-      ? 'bench: taskset or a second CPU is missing: processes are not pinned (figures are noisier)'
-      : `bench: server pinned to CPU ${pins.server}, load generator to CPU ${pins.loadGen}`,
-  );
+  if (opts.nodes === null) {
+    console.log(
+      pins.server === null
+        ? 'bench: taskset or a second CPU is missing: processes are not pinned (figures are noisier)'
+        : `bench: server pinned to CPU ${pins.server}, load generator to CPU ${pins.loadGen}`,
+    );
+  }
   if (opts.profile && opts.nodes === null) {
     for (const variant of opts.variants) await profile(variant, opts, pins);
     return;
   }
   if (opts.nodes !== null) {
+    const cpus = clusterCpuLayout(allowedCpus(), opts.nodes, hasTaskset());
+    console.log(`bench --nodes ${opts.nodes}: ${describeCpuLayout(cpus)}`);
     await runClusterBench({
       root: ROOT,
       rooms: opts.rooms,
@@ -839,7 +844,7 @@ async function main(): Promise<void> {
       warmupS: opts.warmupS,
       passes: opts.passes,
       out: opts.out,
-      pins,
+      cpus,
       redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
       databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
       profileDir: opts.profile ? join(ROOT, PROFILE_DIR) : null,

@@ -5,8 +5,9 @@
  * node chosen round-robin up front (`?node=`, which HAProxy routes on), and once against the same
  * N processes behind the same HAProxy without Redis. Compares server CPU per room-second, summed
  * over every node process, with the single node's: the cost of scaling out. The third run splits
- * that cost: on this machine all N nodes share one core (the other runs the load), and N processes
- * time-sharing a core cost more per room than one, with or without Redis.
+ * that cost. With a CPU per node plus one for the load, each node has its own (cpu-layout.ts);
+ * with two CPUs, as on this project's machines, all N nodes share one core (the other runs the
+ * load), and N processes time-sharing a core cost more per room than one, with or without Redis.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import { renderHaproxyConfig } from '../../deploy/haproxy-config.mjs';
 import { DEFAULT_SNAPSHOT_HZ, DEFAULT_TICK_HZ } from '../../shared/constants.ts';
 import { READY_LINE, READY_TIMEOUT_MS, SERVER_ENTRY, benchServerEnv } from './bench-server.ts';
 import { spawnPinned, stopChild, waitForLine, waitForMessage } from './children.ts';
+import { describeCpuLayout, type ClusterCpuLayout } from './cpu-layout.ts';
 import { joinedLoadGen } from './load-gen-control.ts';
 import type { LoadGenWindowStats } from './messages.ts';
 import { processContextSwitches, processCpuMs, processRssKib } from './proc-cpu.ts';
@@ -39,8 +41,8 @@ export interface ClusterBenchOptions {
   warmupS: number;
   passes: number;
   out: string;
-  /** The nodes' CPU and the load generator's (HAProxy shares the generator's), or null: unpinned. */
-  pins: { server: number | null; loadGen: number | null };
+  /** Each node's CPU and the load generator's (HAProxy shares the generator's). */
+  cpus: ClusterCpuLayout;
   redisUrl: string;
   databaseUrl: string;
   /** `--profile`: every node runs under `node --cpu-prof`, a folder per run under this one. */
@@ -51,7 +53,7 @@ export interface Run {
   /**
    * single: one node, no Redis. cluster: N nodes on Redis behind HAProxy. colocated: the same N
    * processes behind the same HAProxy without Redis (each its own PGlite): what running N processes
-   * on this machine's one server core costs by itself, with no shared state.
+   * costs by itself, with no shared state (on a shared core, mostly the time-sharing).
    */
   mode: 'single' | 'cluster' | 'colocated';
   rooms: number;
@@ -124,10 +126,11 @@ async function startNode(
   id: string,
   env: Record<string, string>,
   profileDir: string | null,
+  cpu: number | null,
 ): Promise<Proc> {
   // A folder per node: the main thread's profile is CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile.
   const profile = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, id)}`];
-  const child = spawnPinned(opts.pins.server, process.execPath, [...profile, SERVER_ENTRY], {
+  const child = spawnPinned(cpu, process.execPath, [...profile, SERVER_ENTRY], {
     cwd: opts.root,
     env: benchServerEnv({ NODE_ID: id, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -194,21 +197,27 @@ async function runOnce(
     let nodeIds: string[] = [];
     if (mode === 'single') {
       // One node as deployed by default: no Redis, its own PGlite.
-      const node = await startNode(opts, 'node1', { DATA_DIR: join(tmp, 'data') }, profileDir);
+      const node = await startNode(
+        opts,
+        'node1',
+        { DATA_DIR: join(tmp, 'data') },
+        profileDir,
+        opts.cpus.nodes[0] ?? null,
+      );
       procs.push(node);
       url = `http://127.0.0.1:${node.port}`;
     } else {
       nodeIds = Array.from({ length: opts.nodes }, (_, i) => `node${i + 1}`);
       const shared = { REDIS_URL: opts.redisUrl, REDIS_KEY_PREFIX: prefix, DATABASE_URL: opts.databaseUrl };
-      for (const id of nodeIds) {
+      for (const [i, id] of nodeIds.entries()) {
         const env = mode === 'cluster' ? shared : { DATA_DIR: join(tmp, `data-${id}`) };
-        procs.push(await startNode(opts, id, env, profileDir));
+        procs.push(await startNode(opts, id, env, profileDir, opts.cpus.nodes[i] ?? null));
       }
       const port = await freePort();
       const config = join(tmp, 'haproxy.cfg');
       const layout = procs.map((p) => ({ id: p.id, host: '127.0.0.1', port: p.port }));
       writeFileSync(config, renderHaproxyConfig({ port, bind: '127.0.0.1', nodes: layout }));
-      const haproxy = spawnPinned(opts.pins.loadGen, 'haproxy', ['-db', '-f', config], { stdio: 'ignore' });
+      const haproxy = spawnPinned(opts.cpus.loadGen, 'haproxy', ['-db', '-f', config], { stdio: 'ignore' });
       others.push(haproxy);
       url = `http://127.0.0.1:${port}`;
       const deadline = performance.now() + BALANCER_READY_MS;
@@ -220,7 +229,7 @@ async function runOnce(
       }
     }
     const loadGen = spawnPinned(
-      opts.pins.loadGen,
+      opts.cpus.loadGen,
       process.execPath,
       [
         '--import',
@@ -368,7 +377,10 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<void> 
       `\ntarget: ${pass ? 'pass' : 'FAIL'}  ${opts.nodes} nodes' CPU/room·s ≤ ${TARGET_CLUSTER_CPU_RATIO}× one node's ` +
         `at R=${TARGET_CLUSTER_ROOMS}: ${at.cpuRatio}` +
         (at.rooms !== TARGET_CLUSTER_ROOMS ? ` (measured at R=${at.rooms})` : '') +
-        (trusted ? '' : ' (figures NOT trusted)'),
+        (trusted ? '' : ' (figures NOT trusted)') +
+        (opts.cpus.shared
+          ? ` (all ${opts.nodes} nodes on one CPU: time-sharing it is part of the figure)`
+          : ''),
     );
   }
   const report = {
@@ -385,7 +397,8 @@ export async function runClusterBench(opts: ClusterBenchOptions): Promise<void> 
       single: 'one node, no Redis (PGlite), clients straight to it',
       colocated: `${opts.nodes} nodes without Redis (each its own PGlite) behind the same HAProxy, rooms spread the same way`,
       cluster: `${opts.nodes} nodes on Redis + PostgreSQL behind HAProxy; each room's clients on one node, round-robin (?node=)`,
-      pinned: opts.pins,
+      pinned: opts.cpus,
+      cpuLayout: describeCpuLayout(opts.cpus),
       cpuSource: '/proc/<pid>/stat utime+stime of every node process over the window, summed',
     },
     machine: {

@@ -16,6 +16,7 @@ const ROOMS = 3;
 /** What the report holds, as the bench writes it (cluster-latest.json). */
 interface Report {
   nodes: number;
+  config: { cpuLayout: string };
   cpuRatio: number;
   results: ClusterRoomsResult[];
 }
@@ -33,9 +34,14 @@ describe('npm run bench -- --nodes 3 (smoke)', () => {
     expect(code, output).toBe(0);
     expect(output).toMatch(/ratio \d+\.\d{3}× one node; \d+\.\d{3}× the same 3 processes without Redis/);
     expect(output).toMatch(/target: (pass|FAIL) {2}3 nodes' CPU\/room·s ≤ 1\.15× one node's/);
+    // Which CPUs the nodes ran on: on their own, all on one, or unpinned (cpu-layout.ts).
+    expect(output).toMatch(
+      /bench --nodes 3: (every node on CPU \d+|node CPUs \d+, \d+, \d+ \(one each\)|not pinned)/,
+    );
 
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.nodes).toBe(NODES);
+    expect(report.config.cpuLayout).toMatch(/^(every node on CPU|node CPUs|not pinned)/);
     const result = report.results[0];
     if (!result) throw new Error('no result');
     expect(result.rooms).toBe(ROOMS);
