@@ -74,8 +74,13 @@ export function allowedCpus(): number[] {
 
 /** Resident memory of `pid` now, in KiB, from /proc/<pid>/status (VmRSS). */
 export function processRssKib(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`cannot read the memory of process ${pid}`);
+  return statusNumber(readFileSync(`/proc/${pid}/status`, 'utf8'), pid, 'VmRSS', ' kB');
+}
+
+/** One number of /proc/<pid>/status: `Name:\t123`, then `unit` if given. */
+function statusNumber(status: string, pid: number, name: string, unit = ''): number {
+  const match = new RegExp(`^${name}:\\s+(\\d+)${unit}$`, 'm').exec(status);
+  if (!match) throw new Error(`cannot read the ${name} of process ${pid}`);
   return Number(match[1]);
 }
 
@@ -89,10 +94,8 @@ export interface ContextSwitches {
 
 export function processContextSwitches(pid: number): ContextSwitches {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const read = (name: string) => {
-    const match = new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(status);
-    if (!match) throw new Error(`cannot read the ${name} of process ${pid}`);
-    return Number(match[1]);
+  return {
+    voluntary: statusNumber(status, pid, 'voluntary_ctxt_switches'),
+    involuntary: statusNumber(status, pid, 'nonvoluntary_ctxt_switches'),
   };
-  return { voluntary: read('voluntary_ctxt_switches'), involuntary: read('nonvoluntary_ctxt_switches') };
 }
