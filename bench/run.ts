@@ -764,10 +764,10 @@ function printFanout(results: RoomsResult[]): void {
 // ---------------------------------------------------------------------------------------------------
 // Main
 
+/** The main bench's pins: the one-node case of the cluster bench's layout. */
 function choosePins(): Pins {
-  const cpuList = allowedCpus();
-  if (!hasTaskset() || cpuList.length < 2) return { server: null, loadGen: null };
-  return { server: cpuList[0] as number, loadGen: cpuList[1] as number };
+  const layout = clusterCpuLayout(allowedCpus(), 1, hasTaskset());
+  return { server: layout.nodes[0] ?? null, loadGen: layout.loadGen };
 }
 
 /** Runs one variant's server under `node --cpu-prof` and prints where its CPU went. */
@@ -821,18 +821,6 @@ async function main(): Promise<void> {
   if (!hasProcFs()) throw new Error('the bench reads server CPU from /proc: it runs on Linux only');
   await ensureServerBuild(opts.skipBuild);
   const oursMode = await buildFanoutMode();
-  const pins = choosePins();
-  if (opts.nodes === null) {
-    console.log(
-      pins.server === null
-        ? 'bench: taskset or a second CPU is missing: processes are not pinned (figures are noisier)'
-        : `bench: server pinned to CPU ${pins.server}, load generator to CPU ${pins.loadGen}`,
-    );
-  }
-  if (opts.profile && opts.nodes === null) {
-    for (const variant of opts.variants) await profile(variant, opts, pins);
-    return;
-  }
   if (opts.nodes !== null) {
     const cpus = clusterCpuLayout(allowedCpus(), opts.nodes, hasTaskset());
     console.log(`bench --nodes ${opts.nodes}: ${describeCpuLayout(cpus)}`);
@@ -849,6 +837,16 @@ async function main(): Promise<void> {
       databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
       profileDir: opts.profile ? join(ROOT, PROFILE_DIR) : null,
     });
+    return;
+  }
+  const pins = choosePins();
+  console.log(
+    pins.server === null
+      ? 'bench: taskset or a second CPU is missing: processes are not pinned (figures are noisier)'
+      : `bench: server pinned to CPU ${pins.server}, load generator to CPU ${pins.loadGen}`,
+  );
+  if (opts.profile) {
+    for (const variant of opts.variants) await profile(variant, opts, pins);
     return;
   }
 
