@@ -3,7 +3,16 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          // Unit tests run no I/O, so a timeout only has to catch a hang. The property tests take
+          // 1-2 s here and ran past the 5 s default on a loaded CI machine (stop 18).
+          testTimeout: 30_000,
+        },
+      },
       {
         test: {
           name: 'integration',
