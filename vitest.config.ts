@@ -8,8 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
-          // Unit tests run no I/O, so a timeout only has to catch a hang. The property tests take
-          // 1-2 s here and ran past the 5 s default on a loaded CI machine (stop 18).
+          // Unit tests wait on no socket or real timer, so a timeout only has to catch a hang. The
+          // property tests take 1-2 s here and ran past the 5 s default on a loaded CI machine.
           testTimeout: 30_000,
         },
       },
