@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMatch, step } from '../../shared/sim/step.ts';
 import type { Intent, MatchState, Rules } from '../../shared/sim/types.ts';
-import { rulesAt, sloppyPlayer, stateBits } from './support/sim.ts';
+import { deepFreeze, rulesAt, sloppyPlayer, stateBits } from './support/sim.ts';
 
 const TICKS = 10_000;
 // Enough points to win that the match is still running after 10,000 ticks.
@@ -85,13 +85,6 @@ describe('simulation determinism', () => {
   });
 
   it('never mutates the state it is given (step is pure)', () => {
-    const deepFreeze = <T>(o: T): T => {
-      if (o !== null && typeof o === 'object') {
-        for (const v of Object.values(o)) deepFreeze(v);
-        Object.freeze(o);
-      }
-      return o;
-    };
     const driver = sloppyPlayer(7);
     let state = createMatch(99, RULES);
     for (let i = 0; i < 2000; i += 1) {

@@ -26,6 +26,7 @@ import {
   MID_Y,
   REACH,
   type Driver,
+  deepFreeze,
   playingState,
   rulesAt,
   sloppyPlayer,
@@ -35,15 +36,6 @@ import {
 const intentArb = fc.constantFrom<Intent>(-1, 0, 1);
 const closeTo = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-
-/** Freezes a state and everything it holds; cheaper per tick than cloning it to compare after. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Random matches: every transition of a whole match is checked against the rules.
